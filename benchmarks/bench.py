@@ -1,0 +1,417 @@
+"""The map and API at 1,000, 10,000 and 50,000 kəhriz, on SpatiaLite and PostGIS.
+
+    make bench                      # the full run, writes docs/performance.md
+    BENCH_SIZES=1000 make bench     # a quick look
+
+For each database and size it builds a synthetic dataset with generate_demo_data (ten visits a
+kəhriz, one observation per kəhriz per visit), then measures, in this one process, the median
+and 95th-percentile time, the number of SQL queries, and the response size raw and gzipped of:
+
+  (a) the map layer GET /api/v1/kehriz/map/ (no filter, and a district filter);
+  (b) its lower bound: one hand-written SQL query returning the same FeatureCollection text;
+  (c) a naive baseline: a GeoFeatureModelSerializer with all fields over Kehriz.objects.all();
+  (d) the kəhriz list API page, the dashboard, a kəhriz page with 50 visits, and the admin
+      changelists of kəhriz and observations.
+
+Each database gets its own benchmark database (a SpatiaLite file under /tmp, and a PostgreSQL
+database kehriz_bench), so the development data is never touched. This is a benchmark, not a test:
+it asserts nothing; docs/performance.md states the targets and whether they were met.
+"""
+
+import gzip
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "performance.md"
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,10000,50000").split(",")]
+VISITS = int(os.environ.get("BENCH_VISITS", "10"))
+POSTGIS_URL = os.environ.get("BENCH_POSTGIS_URL", "postgis://postgres@127.0.0.1:5432/kehriz_bench")
+SPATIALITE_URL = os.environ.get("BENCH_SPATIALITE_URL", "spatialite:////tmp/kehriz-bench.sqlite3")
+
+
+# --- Orchestration (no Django here: each database runs in a child process) ----------------------
+
+
+def main():
+    databases = [("SpatiaLite", SPATIALITE_URL)]
+    if os.environ.get("BENCH_SKIP_POSTGIS") != "1":
+        databases.append(("PostGIS", POSTGIS_URL))
+    results = []
+    started = time.monotonic()
+    for label, url in databases:
+        print(f"== {label} ==", flush=True)
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "DEBUG": "false",
+            "SECRET_KEY": "bench",
+            "ALLOWED_HOSTS": "testserver",
+            "SECURE_SSL_REDIRECT": "false",
+        }
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", label],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        ).stdout
+        results.extend(json.loads(out.strip().splitlines()[-1]))
+    write_report(results, time.monotonic() - started)
+    print(f"Wrote {OUT.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
+
+
+# --- Measuring (in the child, with Django set up) ------------------------------------------------
+
+
+def child(label):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kehriz.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    prepare_database(label)
+    call_command("migrate", verbosity=0)
+    call_command("load_districts", verbosity=0)
+
+    from django.contrib.auth import get_user_model
+
+    from projects.models import District, Kehriz, MonitoringVisit, Observation
+
+    admin_user, _created = get_user_model().objects.get_or_create(
+        username="bench", defaults={"is_staff": True, "is_superuser": True}
+    )
+    anonymous, manager = Client(), Client()
+    manager.force_login(admin_user)
+    rows = []
+    for size in SIZES:
+        log(f"{label}: building {size} kəhriz with {VISITS} visits each")
+        t0 = time.monotonic()
+        call_command("generate_demo_data", clear=True, verbosity=0)
+        call_command("generate_demo_data", kehriz=size, visits=VISITS, verbosity=0)
+        build_s = time.monotonic() - t0
+        analyse(connection)
+        district = District.objects.programme().order_by("name_az").first()
+        busy = busiest_kehriz(Kehriz, Observation, MonitoringVisit, min_visits=50)
+        log(f"{label}: built in {build_s:.0f} s; measuring")
+
+        def http(client, url):
+            def get(client=client, url=url):
+                response = client.get(url)
+                assert response.status_code == 200, (url, response.status_code)
+                return response.content
+
+            return get
+
+        cases = [
+            ("a", "map layer", http(anonymous, "/api/v1/kehriz/map/")),
+            (
+                "a",
+                "map layer, one district",
+                http(anonymous, f"/api/v1/kehriz/map/?district={district.slug}"),
+            ),
+            ("b", "lower bound: one SQL query", lambda: lower_bound(connection)),
+            ("c", "naive GeoFeatureModelSerializer", naive_baseline),
+            ("d", "kəhriz list API (page of 100)", http(anonymous, "/api/v1/kehriz/")),
+            ("d", "dashboard", http(anonymous, "/dashboard/")),
+            ("d", f"kəhriz page ({busy[1]} visits)", http(anonymous, f"/kehriz/{busy[0]}/")),
+            ("d", "admin: kəhriz changelist", http(manager, "/admin/projects/kehriz/")),
+            ("d", "admin: observations changelist", http(manager, "/admin/projects/observation/")),
+        ]
+        for group, name, run in cases:
+            repeat = 5 if (group == "c" and size >= 10000) else (7 if size >= 50000 else 15)
+            body = run()  # warm-up (and the body whose size is reported)
+            queries = []
+
+            def count(execute, sql, *args, queries=queries):
+                queries.append(sql)
+                return execute(sql, *args)
+
+            with connection.execute_wrapper(count):
+                run()
+            times = []
+            for _ in range(repeat):
+                start = time.perf_counter()
+                run()
+                times.append((time.perf_counter() - start) * 1000)
+            if isinstance(body, str):
+                body = body.encode()
+            rows.append(
+                {
+                    "db": label,
+                    "size": size,
+                    "group": group,
+                    "name": name,
+                    "median_ms": statistics.median(times),
+                    "p95_ms": percentile(times, 95),
+                    "queries": len(queries),
+                    "bytes": len(body),
+                    "gzip_bytes": len(gzip.compress(body, 6)),
+                    "runs": repeat,
+                    "build_s": build_s,
+                }
+            )
+            log(f"  {name}: {statistics.median(times):.1f} ms, {len(queries)} queries")
+    print(json.dumps(rows))
+
+
+def prepare_database(label):
+    """A fresh benchmark database each run."""
+    if label == "SpatiaLite":
+        path = Path(SPATIALITE_URL.split("spatialite://", 1)[1])
+        if path.exists():
+            path.unlink()
+        return
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    with psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
+        conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+
+
+def analyse(connection):
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def busiest_kehriz(Kehriz, Observation, MonitoringVisit, min_visits):
+    """A kəhriz with at least ``min_visits`` visits: the synthetic data has ten a kəhriz, so the
+    benchmark gives one kəhriz forty more (real visits happen monthly; fifty is four years)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from projects import services
+
+    kehriz = Kehriz.objects.filter(is_synthetic=True).order_by("pk").first()
+    have = Observation.objects.filter(kehriz=kehriz).count()
+    today = date.today()
+    for n in range(max(0, min_visits - have)):
+        day = today - timedelta(days=30 * (n + VISITS + 1))
+        visit = MonitoringVisit.objects.create(
+            title=f"Bench visit {n}", start_date=day, end_date=day, is_synthetic=True
+        )
+        Observation.objects.create(
+            visit=visit,
+            kehriz=kehriz,
+            observed_on=day,
+            functionality="functional",
+            discharge_lps=Decimal("5.5") + n % 7,
+            discharge_method="bucket",
+        )
+    services.refresh_current_state([kehriz.pk])
+    return kehriz.pk, Observation.objects.filter(kehriz=kehriz).count()
+
+
+def lower_bound(connection):
+    """The same FeatureCollection text as the map layer, from one hand-written query."""
+    if connection.vendor == "postgresql":
+        sql = """
+        SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(
+          json_build_object(
+            'type', 'Feature', 'id', k.id,
+            'geometry', json_build_object('type', 'Point', 'coordinates',
+                json_build_array(round(ST_X(k.outlet)::numeric, 5), round(ST_Y(k.outlet)::numeric, 5))),
+            'properties', json_build_object(
+              'name', k.name, 'status', k.status, 'functionality', k.functionality,
+              'village', coalesce(v.name, ''), 'district', d.slug,
+              'visited', k.last_visit_on, 'lps', k.last_discharge_lps))
+          ORDER BY k.id), '[]'::json))::text
+        FROM projects_kehriz k
+        JOIN projects_district d ON d.id = k.district_id
+        LEFT JOIN projects_village v ON v.id = k.village_id
+        WHERE k.is_published AND k.outlet IS NOT NULL
+        """
+    else:
+        sql = """
+        SELECT json_object('type', 'FeatureCollection', 'features', json_group_array(json(f))) FROM (
+          SELECT json_object(
+            'type', 'Feature', 'id', k.id,
+            'geometry', json_object('type', 'Point', 'coordinates',
+                json_array(round(ST_X(k.outlet), 5), round(ST_Y(k.outlet), 5))),
+            'properties', json_object(
+              'name', k.name, 'status', k.status, 'functionality', k.functionality,
+              'village', coalesce(v.name, ''), 'district', d.slug,
+              'visited', k.last_visit_on, 'lps', k.last_discharge_lps)) AS f
+          FROM projects_kehriz k
+          JOIN projects_district d ON d.id = k.district_id
+          LEFT JOIN projects_village v ON v.id = k.village_id
+          WHERE k.is_published AND k.outlet IS NOT NULL
+          ORDER BY k.id
+        )
+        """
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+
+def naive_baseline():
+    """What a Django developer writes first: every field, every kəhriz, one serializer."""
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+    from projects.models import Kehriz
+
+    class NaiveSerializer(GeoFeatureModelSerializer):
+        class Meta:
+            model = Kehriz
+            geo_field = "outlet"
+            fields = "__all__"
+
+    return JSONRenderer().render(NaiveSerializer(Kehriz.objects.all(), many=True).data)
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- Report --------------------------------------------------------------------------------------
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    system = f"{platform.platform()}, Python {platform.python_version()}"
+    return f"{platform.node()}: {os.cpu_count()} cores ({cpu}){memory}, {system}"
+
+
+def write_report(rows, seconds):
+    def find(db, size, name):
+        return next((r for r in rows if r["db"] == db and r["size"] == size and r["name"] == name), None)
+
+    lines = [
+        "# Performance",
+        "",
+        f"Measured by `make bench` (benchmarks/bench.py) on {datetime.now():%Y-%m-%d %H:%M}, in "
+        f"{seconds / 60:.1f} minutes, on {machine()}.",
+        "",
+        "Synthetic data from `generate_demo_data`: N kəhriz in the four programme districts, "
+        f"{VISITS} visits each (one observation per kəhriz per visit), status histories. Times are "
+        "measured in one Python process through Django's test client (no network), after one "
+        "warm-up request; *queries* is the number of SQL queries of one request; sizes are the "
+        "response body, raw and gzipped (level 6).",
+        "",
+    ]
+    for db in dict.fromkeys(r["db"] for r in rows):
+        lines += [f"## {db}", ""]
+        lines += [
+            "| kəhriz | what | median ms | p95 ms | queries | bytes | gzip bytes | gzip B/kəhriz |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in (r for r in rows if r["db"] == db):
+            per = f"{r['gzip_bytes'] / r['size']:.1f}" if r["group"] in "abc" else ""
+            lines.append(
+                f"| {r['size']:,} | ({r['group']}) {r['name']} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} "
+                f"| {r['queries']} | {r['bytes']:,} | {r['gzip_bytes']:,} | {per} |"
+            )
+        lines.append("")
+        lines += [
+            "| kəhriz | (a)/(b): map layer ÷ lower bound | (c)/(a): naive ÷ map layer | build s |",
+            "|---:|---:|---:|---:|",
+        ]
+        for size in dict.fromkeys(r["size"] for r in rows if r["db"] == db):
+            a, b, c = (
+                find(db, size, n)
+                for n in ("map layer", "lower bound: one SQL query", "naive GeoFeatureModelSerializer")
+            )
+            if a and b and c:
+                ab, ca = a["median_ms"] / b["median_ms"], c["median_ms"] / a["median_ms"]
+                lines.append(f"| {size:,} | {ab:.2f} | {ca:.1f} | {a['build_s']:.0f} |")
+        lines.append("")
+    lines += targets(rows)
+    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def targets(rows):
+    out = ["## Targets", ""]
+    for db in dict.fromkeys(r["db"] for r in rows):
+        at = [r for r in rows if r["db"] == db and r["size"] == 10000]
+        if not at:
+            out.append(f"- {db}: no 10,000-kəhriz run in this report.")
+            continue
+        by = {r["name"]: r for r in at}
+        a, b, c = by["map layer"], by["lower bound: one SQL query"], by["naive GeoFeatureModelSerializer"]
+        checks = [
+            (
+                f"map layer within 1.5× of its lower bound: {a['median_ms'] / b['median_ms']:.2f}×",
+                a["median_ms"] <= 1.5 * b["median_ms"],
+            ),
+            (
+                f"map layer ≥ 5× faster than the naive baseline: {c['median_ms'] / a['median_ms']:.1f}×",
+                c["median_ms"] >= 5 * a["median_ms"],
+            ),
+            (
+                f"map layer ≤ 60 gzipped bytes per kəhriz: {a['gzip_bytes'] / a['size']:.1f}",
+                a["gzip_bytes"] <= 60 * a["size"],
+            ),
+        ]
+        for r in at:
+            if r["group"] in "ad" and r["name"] != "dashboard":
+                checks.append(
+                    (f"{r['name']} median under 300 ms: {r['median_ms']:.0f} ms", r["median_ms"] < 300)
+                )
+        checks.append(
+            (
+                f"dashboard median under 150 ms: {by['dashboard']['median_ms']:.0f} ms",
+                by["dashboard"]["median_ms"] < 150,
+            )
+        )
+        sizes = sorted({r["size"] for r in rows if r["db"] == db})
+        for name in dict.fromkeys(r["name"] for r in rows if r["db"] == db and r["group"] in "ad"):
+            counts = {r["queries"] for r in rows if r["db"] == db and r["name"] == name}
+            at_sizes = ", ".join(f"{s:,}" for s in sizes)
+            seen = ", ".join(map(str, sorted(counts)))
+            checks.append((f"{name}: same query count at {at_sizes} ({seen})", len(counts) == 1))
+        out.append(f"### {db} at 10,000 kəhriz")
+        out.append("")
+        out += [f"- {'met' if ok else '**missed**'}: {text}" for text, ok in checks]
+        out.append("")
+    return out
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        child(sys.argv[2])
+    else:
+        main()

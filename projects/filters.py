@@ -1,0 +1,253 @@
+"""One FilterSet per list, shared by the HTML pages and the API, so that a filtered map and a
+filtered export always show the same kəhriz."""
+
+import django_filters
+from django import forms
+from django.contrib.gis.geos import Polygon
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import (
+    District,
+    FollowUp,
+    Functionality,
+    Kehriz,
+    MonitoringVisit,
+    Observation,
+    Project,
+    RestorationWork,
+    Status,
+    StatusEvent,
+    Village,
+)
+from projects.text import fold
+
+# What the public map shows when no status is chosen.
+DEFAULT_STATUSES = [Status.RESTORED, Status.HANDED_OVER]
+
+
+class BBoxField(forms.CharField):
+    """``xmin,ymin,xmax,ymax`` in degrees (longitude, latitude)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            xmin, ymin, xmax, ymax = (float(part) for part in value.split(","))
+        except ValueError as error:
+            raise forms.ValidationError(
+                _("Give the box as four numbers: west,south,east,north (degrees).")
+            ) from error
+        if not (-180 <= xmin < xmax <= 180 and -90 <= ymin < ymax <= 90):
+            raise forms.ValidationError(
+                _("The box must have west < east within ±180 and south < north within ±90.")
+            )
+        return Polygon.from_bbox((xmin, ymin, xmax, ymax))
+
+
+class BBoxFilter(django_filters.Filter):
+    field_class = BBoxField
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        value.srid = 4326
+        return qs.filter(**{f"{self.field_name}__intersects": value})
+
+
+class KehrizFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_text",
+        help_text=_("Name, code, village or district; Azerbaijani letters are optional."),
+    )
+    district = django_filters.ModelMultipleChoiceFilter(
+        label=_("District"),
+        field_name="district__slug",
+        to_field_name="slug",
+        queryset=District.objects.programme(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Restoration status"), choices=Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+    functionality = django_filters.MultipleChoiceFilter(
+        label=_("Functionality"), choices=Functionality.choices, widget=forms.CheckboxSelectMultiple
+    )
+    project = django_filters.ModelChoiceFilter(
+        label=_("Project"),
+        to_field_name="code",
+        queryset=Project.objects.all(),
+        method="filter_project",
+    )
+    donor = django_filters.CharFilter(label=_("Donor"), method="filter_donor")
+    handed_over_year = django_filters.NumberFilter(
+        label=_("Handed over in (year)"), method="filter_handed_over_year", min_value=1900, max_value=2100
+    )
+    in_bbox = BBoxFilter(label=_("Within box"), field_name="outlet")
+    visited = django_filters.DateFromToRangeFilter(label=_("Last visited"), field_name="last_visit_on")
+
+    class Meta:
+        model = Kehriz
+        fields = ["q", "district", "status", "functionality", "project", "donor", "handed_over_year"]
+
+    MULTIPLE = ("district", "status", "functionality")
+
+    def __init__(self, data=None, *args, **kwargs):
+        # ``status=`` (empty) means "any status": an empty choice is no choice, not an error.
+        if data is not None and hasattr(data, "getlist"):
+            data = data.copy()
+            for key in self.MULTIPLE:
+                if key in data:
+                    data.setlist(key, [value for value in data.getlist(key) if value])
+        super().__init__(data, *args, **kwargs)
+
+    def filter_text(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_project(self, queryset, name, value):
+        if not value:
+            return queryset
+        through = Kehriz.projects.through.objects.filter(kehriz=OuterRef("pk"), project=value)
+        return queryset.filter(Exists(through))
+
+    def filter_donor(self, queryset, name, value):
+        words = fold(value).split()
+        if not words:
+            return queryset
+        projects = Project.objects.all()
+        for word in words:
+            projects = projects.filter(search_text__contains=word)
+        through = Kehriz.projects.through.objects.filter(kehriz=OuterRef("pk"), project__in=projects)
+        return queryset.filter(Exists(through))
+
+    def filter_handed_over_year(self, queryset, name, value):
+        if value is None:
+            return queryset
+        events = StatusEvent.objects.filter(
+            kehriz=OuterRef("pk"), to_status=Status.HANDED_OVER, changed_on__year=int(value)
+        )
+        return queryset.filter(Exists(events))
+
+
+def map_filter_data(query_dict):
+    """The public map's filters: what the URL says, with restored and handed-over kəhriz as the
+    default when it says nothing about status."""
+    data = query_dict.copy()
+    if "status" not in data:
+        data.setlist("status", list(DEFAULT_STATUSES))
+    return data
+
+
+def _folded(fields):
+    def method(self, queryset, name, value):
+        from projects.search import folded_filter
+
+        return folded_filter(queryset, value, fields)
+
+    return method
+
+
+class DistrictFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method=_folded(["search_text"]))
+    is_programme = django_filters.BooleanFilter(label=_("Programme district"))
+
+    class Meta:
+        model = District
+        fields = ["q", "is_programme"]
+
+
+class VillageFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method=_folded(["search_text", "district__search_text"]))
+    district = django_filters.CharFilter(label=_("District (slug)"), field_name="district__slug")
+    is_idp_settlement = django_filters.BooleanFilter(label=_("IDP settlement"))
+
+    class Meta:
+        model = Village
+        fields = ["q", "district", "is_idp_settlement"]
+
+
+class ProjectFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method=_folded(["search_text"]))
+
+    class Meta:
+        model = Project
+        fields = ["q"]
+
+
+class _KehrizScoped(django_filters.FilterSet):
+    """Filters shared by the lists that hang off a kəhriz."""
+
+    kehriz_path = "kehriz"
+    district = django_filters.CharFilter(label=_("District (slug)"), method="filter_district")
+    kehriz = django_filters.NumberFilter(label=_("Kəhriz (id)"), method="filter_kehriz")
+
+    def filter_district(self, queryset, name, value):
+        return queryset.filter(**{f"{self.kehriz_path}__district__slug": value})
+
+    def filter_kehriz(self, queryset, name, value):
+        return queryset.filter(**{f"{self.kehriz_path}__id": value})
+
+
+class StatusEventFilterSet(_KehrizScoped):
+    to_status = django_filters.MultipleChoiceFilter(label=_("New status"), choices=Status.choices)
+    changed = django_filters.DateFromToRangeFilter(label=_("Date"), field_name="changed_on")
+
+    class Meta:
+        model = StatusEvent
+        fields = ["kehriz", "district", "to_status", "is_correction", "changed"]
+
+
+class WorkFilterSet(_KehrizScoped):
+    project = django_filters.CharFilter(label=_("Project (code)"), field_name="project__code")
+    started = django_filters.DateFromToRangeFilter(label=_("Start date"), field_name="start_date")
+
+    class Meta:
+        model = RestorationWork
+        fields = ["kehriz", "district", "project", "done_by", "started"]
+
+
+class ObservationFilterSet(_KehrizScoped):
+    functionality = django_filters.MultipleChoiceFilter(
+        label=_("Functionality"), choices=Functionality.choices
+    )
+    observed = django_filters.DateFromToRangeFilter(label=_("Observed"), field_name="observed_on")
+
+    class Meta:
+        model = Observation
+        fields = ["kehriz", "district", "visit", "functionality", "observed", "needs_review"]
+
+
+class VisitFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method=_folded(["search_text"]))
+    district = django_filters.CharFilter(label=_("District (slug)"), method="filter_district")
+    kehriz = django_filters.NumberFilter(label=_("Kəhriz (id)"), method="filter_kehriz")
+    started = django_filters.DateFromToRangeFilter(label=_("Start date"), field_name="start_date")
+
+    class Meta:
+        model = MonitoringVisit
+        fields = ["q", "district", "kehriz", "started", "uuid", "is_synthetic"]
+
+    def filter_district(self, queryset, name, value):
+        inside = Observation.objects.filter(visit=OuterRef("pk"), kehriz__district__slug=value)
+        return queryset.filter(Exists(inside))
+
+    def filter_kehriz(self, queryset, name, value):
+        return queryset.filter(Exists(Observation.objects.filter(visit=OuterRef("pk"), kehriz_id=value)))
+
+
+class FollowUpFilterSet(_KehrizScoped):
+    kehriz_path = "observation__kehriz"
+    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
+    due = django_filters.DateFromToRangeFilter(label=_("Due date"), field_name="due_date")
+
+    class Meta:
+        model = FollowUp
+        fields = ["kehriz", "district", "done", "overdue", "due"]
+
+    def filter_overdue(self, queryset, name, value):
+        from django.utils import timezone
+
+        overdue = Q(done=False, due_date__lt=timezone.localdate())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)

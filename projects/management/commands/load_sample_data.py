@@ -1,0 +1,240 @@
+"""The programme's real records, from the documents it published (see README, "Data sources").
+
+Only what the sources say is stored; where a position, a date or a figure is approximate, the
+record says so. Running the command again changes nothing that is already there."""
+
+import json
+import uuid
+from datetime import date
+from pathlib import Path
+
+from django.contrib.gis.geos import GEOSGeometry
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from projects import services
+from projects.models import (
+    District,
+    Functionality,
+    Kehriz,
+    MonitoringVisit,
+    Observation,
+    PersonMet,
+    Project,
+    ReportedFigure,
+    Status,
+    Village,
+)
+from projects.models.monitoring import Role
+
+PLACES = Path(__file__).resolve().parents[2] / "data" / "places.geojson"
+
+NEWS_SOURCE = (
+    'IOM Azerbaijan news item: "BMqT-nin Azərbaycan nümayəndəliyinin və KOICA-nın təmsilçiləri '
+    'kəhrizlərin bərpası işləri ilə tanış olmaq üçün regiona səfər ediblər" (in Azerbaijani)'
+)
+VISIT_UUID = uuid.UUID("5d0c5f2e-7a3b-5c1e-9f4a-13140e1a2024")
+# The news item gives the days (13-14 March) but not the year; 2024 is assumed and marked.
+VISIT_START, VISIT_END = date(2024, 3, 13), date(2024, 3, 14)
+
+PROJECT = {
+    "code": "iom-koica-kehriz",
+    "name": (
+        "Azərbaycanda kəhriz su sistemlərinin bərpası vasitəsilə məcburi köçkünlərin "
+        "məskunlaşdığı ərazilərdə kənd yerlərinin kompleks inkişafı"
+    ),
+    "name_en": (
+        "Integrated rural development in IDP-settled areas through restoration of kəhriz water "
+        "systems in Azerbaijan"
+    ),
+    "donor": "KOICA (Korea International Cooperation Agency)",
+    "implementing_agency": "IOM (International Organization for Migration)",
+    "description": (
+        "Energy-free water for households and irrigation in rural and IDP-settled communities, "
+        "to raise farm productivity and livelihoods so that people are not forced into economic "
+        "migration; with attention to gender, governance and environmental sustainability, and a "
+        "community-managed approach."
+    ),
+    "source": NEWS_SOURCE,
+}
+
+
+class Command(BaseCommand):
+    help = _(
+        "Load the programme's real records: the IOM/KOICA project, its districts and villages, the "
+        "Əsgər, Orta and Karvansara kəhriz and the 13–14 March monitoring visit. Idempotent."
+    )
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        if not District.objects.programme().exists():
+            call_command("load_districts", stdout=self.stdout)
+        districts = {d.osm_id: d for d in District.objects.programme()}
+        agdam, goranboy, qazax, cebrayil = (
+            districts[3795445],
+            districts[3795446],
+            districts[3963560],
+            districts[7861847],
+        )
+        places = self.read_places()
+
+        project, _created = Project.objects.get_or_create(code=PROJECT["code"], defaults=PROJECT)
+        project.districts.add(agdam, goranboy, qazax, cebrayil)
+        figure, _created = ReportedFigure.objects.get_or_create(
+            project=project,
+            indicator=ReportedFigure.Indicator.RESTORED_HANDED_OVER,
+            source=NEWS_SOURCE,
+            defaults={
+                "value": 26,
+                "as_of": VISIT_END,
+                "as_of_is_approximate": True,
+                "source_quote": (
+                    "Qeyd edək ki, adı çəkilən layihə çərçivəsində indiyədək Ağdam, Goranboy və "
+                    "Qazax rayonları ərazisində yerləşən 26 kəhriz bərpa edilərək təhvil verilmişdir."
+                ),
+            },
+        )
+        figure.districts.add(agdam, goranboy, qazax)
+
+        horovlu = self.village(
+            "Horovlu",
+            cebrayil,
+            location=places.get("Horovlu"),
+            approximate=True,
+            source="Wikipedia, article 'Horovlu' (39°24′00″N 47°05′41″E): approximate, not verified",
+        )
+        qaradagli = self.village(
+            "Qaradağlı",
+            goranboy,
+            location=None,
+            approximate=True,
+            source="No public position found (several villages share the name); location unknown",
+        )
+
+        village_note = "Horovlu village position (Wikipedia), not the outlet: approximate"
+        asger = self.kehriz(
+            code="CAB-HOR-ESGER",
+            name="Əsgər",
+            village=horovlu,
+            outlet=horovlu.location,
+            location_source=village_note,
+        )
+        orta = self.kehriz(
+            code="CAB-HOR-ORTA",
+            name="Orta",
+            village=horovlu,
+            outlet=horovlu.location,
+            location_source=village_note,
+        )
+        karvansara = self.kehriz(
+            code="GOR-QRD-KARVANSARA",
+            name="Karvansara",
+            village=qaradagli,
+            outlet=places.get("Goranboy"),
+            location_source=(
+                "Placeholder: the town of Goranboy (district centre). Qaradağlı village's "
+                "position is not known; replace with the surveyed outlet"
+            ),
+        )
+        for kehriz in (asger, orta, karvansara):
+            kehriz.projects.add(project)
+
+        self.visit(cebrayil_kehriz=[asger, orta], goranboy_kehriz=[karvansara])
+        services.refresh_current_state([asger.pk, orta.pk, karvansara.pk])
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Sample data: %(kehriz)d kəhriz, %(visits)d visit, %(figures)d reported figure.")
+                % {
+                    "kehriz": Kehriz.objects.real().count(),
+                    "visits": MonitoringVisit.objects.filter(uuid=VISIT_UUID).count(),
+                    "figures": ReportedFigure.objects.filter(project=project).count(),
+                }
+            )
+        )
+
+    def read_places(self):
+        data = json.loads(PLACES.read_text(encoding="utf-8"))
+        return {
+            f["properties"]["name_az"]: GEOSGeometry(json.dumps(f["geometry"]), srid=4326)
+            for f in data["features"]
+        }
+
+    def village(self, name, district, *, location, approximate, source):
+        village = Village.objects.filter(district=district, name=name).first()
+        if village is None:
+            village = Village(
+                name=name,
+                district=district,
+                location=location,
+                location_is_approximate=approximate,
+                location_source=source,
+            )
+            village.full_clean()
+            village.save()
+        return village
+
+    def kehriz(self, *, code, name, village, outlet, location_source):
+        existing = Kehriz.objects.filter(code=code).first()
+        if existing:
+            return existing
+        return services.create_kehriz(
+            code=code,
+            name=name,
+            village=village,
+            district=village.district,
+            outlet=outlet,
+            location_is_approximate=True,
+            location_source=location_source,
+            use_drinking=True,
+            use_irrigation=True,
+            status=Status.UNDER_RESTORATION,
+            status_changed_on=VISIT_START,
+            source=NEWS_SOURCE,
+            notes=_("Restoration works were under way at the 13–14 March monitoring visit."),
+            status_on=VISIT_START,
+            status_note="Restoration works seen during the 13–14 March monitoring visit (year assumed).",
+        )
+
+    def visit(self, *, cebrayil_kehriz, goranboy_kehriz):
+        visit, created = MonitoringVisit.objects.get_or_create(
+            uuid=VISIT_UUID,
+            defaults={
+                "title": "IOM and KOICA monitoring visit to Cəbrayıl and Goranboy",
+                "start_date": VISIT_START,
+                "end_date": VISIT_END,
+                "dates_are_approximate": True,
+                "purpose": (
+                    "Monitoring the implementation of the project; seeing the restoration works "
+                    "and meeting the engineers and kankans."
+                ),
+                "organisations": "IOM Azerbaijan, KOICA",
+                "participants": "Representatives of IOM Azerbaijan and of KOICA's Azerbaijan office",
+                "source": NEWS_SOURCE + "; the year is not stated in the source (2024 assumed)",
+            },
+        )
+        if not created:
+            return visit
+        for on_date, kehrizes in ((VISIT_START, cebrayil_kehriz), (VISIT_END, goranboy_kehriz)):
+            for kehriz in kehrizes:
+                observation = Observation(
+                    visit=visit,
+                    kehriz=kehriz,
+                    observed_on=on_date,
+                    functionality=Functionality.UNKNOWN,
+                    works_progress="Restoration works under way.",
+                    findings=(
+                        "The visitors saw the restoration works and met the engineers and kankans. "
+                        "Which kəhriz was seen on which of the two days is not stated."
+                    ),
+                )
+                observation.full_clean()
+                observation.save()
+                PersonMet.objects.bulk_create(
+                    [
+                        PersonMet(observation=observation, role=Role.ENGINEER),
+                        PersonMet(observation=observation, role=Role.KANKAN),
+                    ]
+                )
+        return visit

@@ -1,0 +1,24 @@
+from .base import Currency, TimeStampedModel
+from .kehriz import Functionality, Kehriz, RestorationWork, Status, StatusEvent
+from .monitoring import FollowUp, MonitoringVisit, Observation, PersonMet, Photo
+from .places import District, Village
+from .programme import Project, ReportedFigure
+
+__all__ = [
+    "Currency",
+    "District",
+    "FollowUp",
+    "Functionality",
+    "Kehriz",
+    "MonitoringVisit",
+    "Observation",
+    "PersonMet",
+    "Photo",
+    "Project",
+    "ReportedFigure",
+    "RestorationWork",
+    "Status",
+    "StatusEvent",
+    "TimeStampedModel",
+    "Village",
+]

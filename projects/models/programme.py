@@ -1,0 +1,109 @@
+from django.contrib.gis.db import models
+from django.core.validators import MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from .base import (
+    Currency,
+    SearchableModel,
+    TimeStampedModel,
+    choices_constraint,
+    end_after_start,
+    non_negative,
+)
+from .places import District
+
+
+class Project(SearchableModel):
+    """A funded restoration project (e.g. IOM with KOICA funding)."""
+
+    name = models.CharField(_("name"), max_length=300)
+    name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    donor = models.CharField(_("donor"), max_length=200, blank=True)
+    implementing_agency = models.CharField(_("implementing agency"), max_length=200, blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    budget = models.DecimalField(
+        _("budget"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, blank=True)
+    districts = models.ManyToManyField(
+        District, verbose_name=_("districts"), related_name="projects", blank=True
+    )
+    description = models.TextField(_("description"), blank=True)
+    source = models.CharField(_("source"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-start_date", "name"]
+        constraints = [
+            end_after_start("start_date", "end_date", "project_end_after_start"),
+            non_negative("budget", "project_budget_non_negative", _("The budget cannot be negative.")),
+            choices_constraint("currency", Currency, "project_currency_valid", allow_blank=True),
+            models.CheckConstraint(
+                condition=models.Q(budget__isnull=True) | ~models.Q(currency=""),
+                name="project_budget_has_currency",
+                violation_error_message=_("Give the currency of the budget."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name_en or self.name
+
+    def search_names(self):
+        return [self.name, self.name_en, self.code, self.donor, self.implementing_agency]
+
+
+class Indicator(models.TextChoices):
+    RESTORED_HANDED_OVER = "restored_handed_over", _("kəhriz restored and handed over")
+    RESTORED = "restored", _("kəhriz restored")
+    HOUSEHOLDS_SERVED = "households_served", _("households served")
+    PEOPLE_SERVED = "people_served", _("people served")
+
+
+class ReportedFigure(TimeStampedModel):
+    """A figure a project reported (e.g. "26 kəhriz restored and handed over"), kept with its
+    source rather than turned into invented records."""
+
+    Indicator = Indicator
+
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="reported_figures",
+    )
+    indicator = models.CharField(_("indicator"), max_length=40, choices=Indicator.choices)
+    value = models.DecimalField(
+        _("value"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    districts = models.ManyToManyField(
+        District, verbose_name=_("districts"), related_name="reported_figures", blank=True
+    )
+    as_of = models.DateField(_("as of"), null=True, blank=True)
+    as_of_is_approximate = models.BooleanField(_("date is approximate"), default=False)
+    source = models.CharField(_("source"), max_length=500)
+    source_quote = models.TextField(_("quotation from the source"), blank=True)
+
+    class Meta:
+        verbose_name = _("reported figure")
+        verbose_name_plural = _("reported figures")
+        ordering = ["project", "indicator", "-as_of"]
+        constraints = [
+            choices_constraint("indicator", Indicator, "reportedfigure_indicator_valid"),
+            non_negative("value", "reportedfigure_value_non_negative", _("A figure cannot be negative.")),
+            models.UniqueConstraint(
+                fields=["project", "indicator", "source"],
+                name="reportedfigure_unique_per_source",
+                violation_error_message=_("This source's figure for this indicator is already recorded."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_indicator_display()}: {self.value.normalize():f}"

@@ -1,0 +1,24 @@
+"""The roles (projects/roles.py) enforced in the API, as in the admin."""
+
+from rest_framework import permissions
+
+from projects import roles
+
+
+class RolePermission(permissions.DjangoModelPermissions):
+    """Reading needs a login, except on views marked ``public_read`` (published kəhriz).
+    Writing needs the model permission of the user's role, and for field officers an object in
+    their districts (``view.district_ids_of(obj)``)."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return bool(getattr(view, "public_read", False) or request.user.is_authenticated)
+        return super().has_permission(request, view)
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if roles.can_edit_everything(request.user):
+            return True
+        ids = view.district_ids_of(obj)
+        return bool(ids) and ids <= roles.district_ids(request.user)

@@ -1,0 +1,473 @@
+"""API serializers. Validation is the models' own (full_clean) and the services', so the API
+refuses exactly what the admin refuses, with the same messages."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from projects import roles, services
+from projects.models import (
+    District,
+    FollowUp,
+    Kehriz,
+    MonitoringVisit,
+    Observation,
+    PersonMet,
+    Photo,
+    Project,
+    RestorationWork,
+    Status,
+    StatusEvent,
+    Village,
+)
+
+
+class FastGeometryField(GeometryField):
+    """GeoJSON geometry straight from the coordinates. drf-gis goes through GDAL and builds a
+    spatial reference for every geometry, which is most of the time of a list of kəhriz."""
+
+    def to_representation(self, value):
+        if value is None or isinstance(value, dict):
+            return value
+        return {"type": value.geom_type, "coordinates": value.coords}
+
+
+def as_drf_error(error):
+    """A Django ValidationError as DRF's, keeping the field names."""
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(
+            {
+                ("non_field_errors" if field == "__all__" else field): messages
+                for field, messages in error.message_dict.items()
+            }
+        )
+    return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+def full_clean(instance, exclude=None):
+    try:
+        instance.full_clean(exclude=exclude)
+    except DjangoValidationError as error:
+        raise as_drf_error(error) from error
+
+
+class ModelCleanMixin:
+    """Run the model's full_clean on the would-be instance before saving."""
+
+    clean_exclude = ()
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        plain = {
+            key: value
+            for key, value in attrs.items()
+            if not model._meta.get_field(key).many_to_many and not isinstance(value, list)
+        }
+        instance = self.instance or model()
+        for key, value in plain.items():
+            setattr(instance, key, value)
+        full_clean(instance, exclude=list(self.clean_exclude))
+        # Values the model derives in clean() (a district from the outlet, review flags).
+        for derived in getattr(self, "derived_fields", ()):
+            attrs[derived] = getattr(instance, derived)
+        return attrs
+
+
+class DistrictSerializer(GeoFeatureModelSerializer):
+    class Meta:
+        model = District
+        geo_field = "boundary"
+        fields = ["id", "slug", "name_az", "name_en", "is_programme", "osm_id"]
+
+
+class VillageSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    district = serializers.SlugRelatedField(slug_field="slug", queryset=District.objects.all())
+    location = FastGeometryField(required=False, allow_null=True)
+
+    class Meta:
+        model = Village
+        fields = [
+            "id",
+            "name",
+            "district",
+            "location",
+            "location_is_approximate",
+            "location_source",
+            "is_idp_settlement",
+            "is_synthetic",
+        ]
+        read_only_fields = ["is_synthetic"]
+
+
+class ProjectSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    districts = serializers.SlugRelatedField(
+        slug_field="slug", queryset=District.objects.all(), many=True, required=False
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "code",
+            "name",
+            "name_en",
+            "donor",
+            "implementing_agency",
+            "start_date",
+            "end_date",
+            "budget",
+            "currency",
+            "districts",
+            "description",
+            "source",
+        ]
+
+
+class KehrizSerializer(ModelCleanMixin, GeoFeatureModelSerializer):
+    """A kəhriz as a GeoJSON Feature located at its outlet."""
+
+    outlet = FastGeometryField(required=False, allow_null=True)
+    district = serializers.SlugRelatedField(
+        slug_field="slug", queryset=District.objects.all(), required=False
+    )
+    village_name = serializers.CharField(source="village.name", read_only=True, default=None)
+    projects = serializers.SlugRelatedField(
+        slug_field="code", queryset=Project.objects.all(), many=True, required=False
+    )
+    mother_well = FastGeometryField(required=False, allow_null=True)
+    route = FastGeometryField(required=False, allow_null=True)
+    derived_fields = ("district", "distance_outside_district_m", "location_needs_review")
+
+    class Meta:
+        model = Kehriz
+        geo_field = "outlet"
+        fields = [
+            "id",
+            "code",
+            "name",
+            "village",
+            "village_name",
+            "district",
+            "projects",
+            "mother_well",
+            "route",
+            "location_is_approximate",
+            "location_source",
+            "distance_outside_district_m",
+            "location_needs_review",
+            "gallery_length_m",
+            "shaft_count",
+            "mother_well_depth_m",
+            "use_drinking",
+            "use_irrigation",
+            "use_livestock",
+            "households_served",
+            "people_served",
+            "idp_households_served",
+            "irrigated_area_ha",
+            "figures_are_approximate",
+            "committee_name",
+            "committee_members",
+            "committee_women",
+            "committee_chair_is_woman",
+            "status",
+            "status_changed_on",
+            "functionality",
+            "last_visit_on",
+            "last_discharge_lps",
+            "notes",
+            "source",
+            "is_published",
+            "is_synthetic",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "status_changed_on",
+            "functionality",
+            "last_visit_on",
+            "last_discharge_lps",
+            "distance_outside_district_m",
+            "location_needs_review",
+            "is_synthetic",
+            "updated_at",
+        ]
+
+    def validate_status(self, value):
+        if self.instance is not None and value != self.instance.status:
+            raise serializers.ValidationError(
+                _("Change the status with POST …/kehriz/{id}/status/, which records the change.")
+            )
+        return value
+
+    def validate_district(self, value):
+        request = self.context.get("request")
+        if (
+            request
+            and roles.is_field_officer(request.user)
+            and value.pk not in roles.district_ids(request.user)
+        ):
+            raise serializers.ValidationError(_("You may only record kəhriz in your own districts."))
+        return value
+
+    def create(self, validated_data):
+        projects = validated_data.pop("projects", [])
+        request = self.context.get("request")
+        try:
+            return services.create_kehriz(
+                user=request.user if request else None, projects=projects, **validated_data
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+
+
+class StatusEventSerializer(serializers.ModelSerializer):
+    kehriz_code = serializers.CharField(source="kehriz.code", read_only=True)
+    changed_by = serializers.CharField(source="changed_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = StatusEvent
+        fields = [
+            "id",
+            "kehriz",
+            "kehriz_code",
+            "from_status",
+            "to_status",
+            "changed_on",
+            "changed_by",
+            "is_correction",
+            "note",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=Status.choices)
+    on_date = serializers.DateField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    correction = serializers.BooleanField(required=False, default=False)
+
+
+class RestorationWorkSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    project = serializers.SlugRelatedField(
+        slug_field="code", queryset=Project.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = RestorationWork
+        fields = [
+            "id",
+            "kehriz",
+            "project",
+            "done_by",
+            "team_name",
+            "start_date",
+            "end_date",
+            "gallery_cleaned_m",
+            "shafts_rehabilitated",
+            "rings_installed",
+            "cost",
+            "currency",
+            "description",
+        ]
+
+    def validate_kehriz(self, value):
+        request = self.context.get("request")
+        if request and not roles.can_edit_in_district(request.user, value.district_id):
+            raise serializers.ValidationError(_("You may only record works in your own districts."))
+        return value
+
+
+class PersonMetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PersonMet
+        fields = ["role", "name", "organisation", "count", "is_woman"]
+
+
+class FollowUpNestedSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FollowUp
+        fields = ["id", "action", "responsible", "due_date", "done", "done_on"]
+        read_only_fields = ["id"]
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    kehriz_code = serializers.CharField(source="kehriz.code", read_only=True)
+    kehriz_name = serializers.CharField(source="kehriz.name", read_only=True)
+    observer_location = FastGeometryField(required=False, allow_null=True)
+    people_met = PersonMetSerializer(many=True, required=False)
+    follow_ups = FollowUpNestedSerializer(many=True, required=False)
+
+    class Meta:
+        model = Observation
+        fields = [
+            "id",
+            "kehriz",
+            "kehriz_code",
+            "kehriz_name",
+            "observed_on",
+            "functionality",
+            "discharge_lps",
+            "discharge_method",
+            "works_progress",
+            "findings",
+            "observer_location",
+            "observer_accuracy_m",
+            "needs_review",
+            "review_note",
+            "people_met",
+            "follow_ups",
+        ]
+        read_only_fields = ["needs_review", "review_note"]
+
+    def validate_kehriz(self, value):
+        request = self.context.get("request")
+        if request and not roles.can_edit_in_district(request.user, value.district_id):
+            raise serializers.ValidationError(
+                _("%(kehriz)s is not in your districts: you cannot record visits to it.") % {"kehriz": value}
+            )
+        return value
+
+
+class MonitoringVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    """A visit with its observations nested. Creating one is idempotent on ``uuid``."""
+
+    uuid = serializers.UUIDField(required=False)
+    observations = ObservationSerializer(many=True, required=False)
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = MonitoringVisit
+        fields = [
+            "id",
+            "uuid",
+            "title",
+            "start_date",
+            "end_date",
+            "dates_are_approximate",
+            "purpose",
+            "organisations",
+            "participants",
+            "source",
+            "recorded_by",
+            "is_synthetic",
+            "observations",
+            "created_at",
+        ]
+        read_only_fields = ["is_synthetic", "created_at"]
+        # uniqueness of uuid is handled by the view (a resend returns the stored visit)
+        extra_kwargs = {"uuid": {"validators": []}}
+
+    clean_exclude = ("uuid",)
+
+    def validate_observations(self, observations):
+        seen = set()
+        for observation in observations:
+            if observation["kehriz"].pk in seen:
+                raise serializers.ValidationError(
+                    _("%(kehriz)s appears twice: one observation per kəhriz per visit.")
+                    % {"kehriz": observation["kehriz"]}
+                )
+            seen.add(observation["kehriz"].pk)
+        return observations
+
+    def _save_observations(self, visit, observations):
+        errors = []
+        for data in observations:
+            people = data.pop("people_met", [])
+            follow_ups = data.pop("follow_ups", [])
+            observation = Observation(visit=visit, **data)
+            try:
+                observation.full_clean(exclude=["visit"])
+            except DjangoValidationError as error:
+                errors.append(as_drf_error(error).detail)
+                continue
+            errors.append({})
+            observation.save()
+            for person in people:
+                PersonMet.objects.create(observation=observation, **person)
+            for follow_up in follow_ups:
+                item = FollowUp(observation=observation, **follow_up)
+                full_clean(item, exclude=["observation"])
+                item.save()
+        if any(errors):
+            raise serializers.ValidationError({"observations": errors})
+        services.refresh_current_state(o["kehriz"].pk for o in observations)
+
+    def create(self, validated_data):
+        observations = validated_data.pop("observations", [])
+        with transaction.atomic():
+            visit = MonitoringVisit.objects.create(**validated_data)
+            self._save_observations(visit, observations)
+        return visit
+
+    def update(self, instance, validated_data):
+        observations = validated_data.pop("observations", None)
+        with transaction.atomic():
+            for key, value in validated_data.items():
+                setattr(instance, key, value)
+            instance.save()
+            if observations is not None:
+                before = set(instance.observations.values_list("kehriz_id", flat=True))
+                instance.observations.all().delete()
+                self._save_observations(instance, observations)
+                services.refresh_current_state(before)
+        return instance
+
+
+class FollowUpSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    kehriz = serializers.IntegerField(source="observation.kehriz_id", read_only=True)
+
+    class Meta:
+        model = FollowUp
+        fields = ["id", "observation", "kehriz", "action", "responsible", "due_date", "done", "done_on"]
+
+
+class DischargeSerializer(serializers.ModelSerializer):
+    visit = serializers.IntegerField(source="visit_id", read_only=True)
+
+    class Meta:
+        model = Observation
+        fields = ["observed_on", "discharge_lps", "discharge_method", "functionality", "visit"]
+        read_only_fields = fields
+
+
+def parse_point(text):
+    """``lon,lat`` → Point, or a 400 saying what is expected."""
+    from django.contrib.gis.geos import Point
+
+    try:
+        lon, lat = (float(part) for part in text.split(","))
+    except ValueError as error:
+        raise serializers.ValidationError(
+            {"near": _("Give the point as longitude,latitude in degrees, e.g. 47.09,39.40.")}
+        ) from error
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise serializers.ValidationError({"near": _("Longitude must be within ±180 and latitude ±90.")})
+    return Point(lon, lat, srid=4326)
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    """A photo of an observation. Creating one is idempotent on ``uuid``."""
+
+    uuid = serializers.UUIDField(required=False)
+    kehriz = serializers.IntegerField(source="observation.kehriz_id", read_only=True)
+
+    class Meta:
+        model = Photo
+        fields = ["id", "uuid", "observation", "kehriz", "image", "caption", "taken_at", "created_at"]
+        read_only_fields = ["created_at"]
+        extra_kwargs = {"uuid": {"validators": []}}
+
+    def validate_observation(self, value):
+        request = self.context.get("request")
+        if request and not roles.can_edit_in_district(request.user, value.kehriz.district_id):
+            raise serializers.ValidationError(
+                _("%(kehriz)s is not in your districts: you cannot add photos to it.")
+                % {"kehriz": value.kehriz}
+            )
+        return value

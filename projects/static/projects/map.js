@@ -1,0 +1,193 @@
+/* The district map: boundaries, kəhriz markers coloured by status (clustered when zoomed out),
+   gallery routes when zoomed in, and filters kept in the URL. Plain JavaScript, no build step. */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("map-config").textContent);
+  var labels = config.labels;
+  var statuses = {};
+  config.statuses.forEach(function (s) { statuses[s.value] = s; });
+  var functionalities = {};
+  config.functionalities.forEach(function (f) { functionalities[f.value] = f; });
+
+  var form = document.getElementById("filters");
+  var statusLine = document.getElementById("map-status");
+  var countLine = document.getElementById("shown-count");
+  var map, clusters, boundaries, routes, markersRequest = 0;
+
+  function currentQuery() {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (value !== "") params.append(key, value);
+    });
+    return params;
+  }
+
+  function pageQuery() {
+    var params = currentQuery();
+    params.delete("in_bbox");
+    // No status ticked means "any status": say so in the URL, so that the page's default
+    // (restored and handed over) does not come back on reload.
+    if (!params.has("status")) params.append("status", "");
+    return params;
+  }
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text == null ? "" : String(text);
+    return div.innerHTML;
+  }
+
+  function popupHtml(feature) {
+    var p = feature.properties;
+    var status = statuses[p.status] || { label: p.status };
+    var functionality = functionalities[p.functionality] || { label: p.functionality };
+    var district = config.districts[p.district] || p.district || "";
+    var rows = [
+      [labels.village, p.village || "—"],
+      [labels.district, district],
+      [labels.status, status.label],
+      [labels.functionality, functionality.label],
+      [labels.last_visit, p.visited || labels.never],
+      [labels.last_discharge, p.lps == null ? "—" : p.lps + " " + labels.lps]
+    ];
+    var html = '<div class="popup"><strong>' + escapeHtml(p.name) + "</strong><dl>";
+    rows.forEach(function (row) {
+      html += "<dt>" + escapeHtml(row[0]) + "</dt><dd>" + escapeHtml(row[1]) + "</dd>";
+    });
+    html += '</dl><a class="popup-link" href="' + config.kehrizUrl.replace("/0/", "/" + feature.id + "/") +
+      '">' + escapeHtml(labels.open) + "</a></div>";
+    return html;
+  }
+
+  function marker(feature, latlng) {
+    var status = statuses[feature.properties.status] || { colour: "#555" };
+    var m = L.circleMarker(latlng, {
+      radius: 8, color: "#fff", weight: 2, fillColor: status.colour, fillOpacity: 0.95
+    });
+    m.feature = feature;
+    m.bindPopup(function () { return popupHtml(feature); });
+    m.bindTooltip(feature.properties.name);
+    return m;
+  }
+
+  function say(text) { statusLine.textContent = text || ""; }
+
+  function loadMarkers() {
+    var request = ++markersRequest;
+    var query = currentQuery();
+    say(labels.loading);
+    return fetch(config.layer + "?" + query.toString(), { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      })
+      .then(function (collection) {
+        if (request !== markersRequest) return;  // a newer filter won
+        clusters.clearLayers();
+        var layers = collection.features.map(function (f) {
+          var c = f.geometry.coordinates;
+          return marker(f, L.latLng(c[1], c[0]));
+        });
+        clusters.addLayers(layers);
+        countLine.textContent = "(" + collection.features.length + " " + labels.shown + ")";
+        document.body.dataset.markers = String(collection.features.length);
+        say("");
+        if (!collection.features.length) {
+          statusLine.innerHTML = escapeHtml(labels.none) + ' <a href="?status=">' + escapeHtml(labels.all) + "</a>";
+        }
+        loadRoutes();
+      })
+      .catch(function () { if (request === markersRequest) say(labels.failed); });
+  }
+
+  function loadRoutes() {
+    routes.clearLayers();
+    if (map.getZoom() < config.routesMinZoom) return;
+    var b = map.getBounds();
+    var query = currentQuery();
+    query.set("in_bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+      .map(function (n) { return Math.max(-180, Math.min(180, n)).toFixed(5); }).join(","));
+    fetch(config.routes + "?" + query.toString(), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (collection) { if (collection) routes.addData(collection); })
+      .catch(function () { /* routes are a nicety: markers are already shown */ });
+  }
+
+  function loadBoundaries() {
+    return fetch(config.boundaries, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (collection) {
+        if (!collection) return;
+        boundaries.addData(collection);
+        if (!location.search || !map._kehrizMoved) {
+          var bounds = boundaries.getBounds();
+          if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
+        }
+      })
+      .catch(function () {});
+  }
+
+  function legend() {
+    var control = L.control({ position: "bottomright" });
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "legend");
+      var html = "<strong>" + escapeHtml(labels.legend) + "</strong><ul>";
+      config.statuses.forEach(function (s) {
+        html += '<li><span class="dot" style="background:' + s.colour + '"></span>' + escapeHtml(s.label) + "</li>";
+      });
+      div.innerHTML = html + "</ul>";
+      return div;
+    };
+    return control;
+  }
+
+  function updateDownloads() {
+    var query = pageQuery().toString();
+    document.querySelectorAll("a.download").forEach(function (link) {
+      link.href = link.href.split("?")[0] + "?" + query;
+    });
+  }
+
+  function onFilterChange() {
+    history.replaceState(null, "", location.pathname + "?" + pageQuery().toString());
+    updateDownloads();
+    loadMarkers();
+  }
+
+  // On a phone the filters start folded, so the map is the first thing seen.
+  if (window.matchMedia("(max-width: 700px)").matches && !location.search) {
+    form.querySelector("details").open = false;
+  }
+
+  window.kehrizMapInit = function (leafletMap) {
+    map = leafletMap;
+    clusters = L.markerClusterGroup({ chunkedLoading: true, disableClusteringAtZoom: 13, showCoverageOnHover: false });
+    boundaries = L.geoJSON(null, {
+      style: { color: "#0b3d5c", weight: 2, fill: true, fillOpacity: 0.04, dashArray: "4 3" },
+      interactive: false
+    });
+    routes = L.geoJSON(null, { style: { color: "#0b6e99", weight: 3, opacity: 0.9 }, interactive: false });
+    boundaries.addTo(map);
+    routes.addTo(map);
+    clusters.addTo(map);
+    legend().addTo(map);
+    map.attributionControl.addAttribution("Boundaries © OpenStreetMap contributors (ODbL)");
+    map.on("movestart", function () { map._kehrizMoved = true; });
+    map.on("moveend", loadRoutes);
+    // Boundaries first: they set the view, so markers (and any popup opened on them) are not
+    // re-clustered by a late zoom.
+    loadBoundaries().then(loadMarkers);
+    form.addEventListener("change", onFilterChange);
+    var typing;
+    form.q.addEventListener("input", function () {
+      clearTimeout(typing);
+      typing = setTimeout(onFilterChange, 400);
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      onFilterChange();
+    });
+    window.kehrizMap = map;
+  };
+})();

@@ -1,0 +1,42 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from projects.views import api, dashboard, district, kehriz, pages
+
+app_name = "projects"
+
+router = DefaultRouter()
+router.register("districts", api.DistrictViewSet, basename="api-district")
+router.register("villages", api.VillageViewSet, basename="api-village")
+router.register("projects", api.ProjectViewSet, basename="api-project")
+router.register("kehriz", api.KehrizViewSet, basename="api-kehriz")
+router.register("status-events", api.StatusEventViewSet, basename="api-status-event")
+router.register("works", api.RestorationWorkViewSet, basename="api-work")
+router.register("visits", api.MonitoringVisitViewSet, basename="api-visit")
+router.register("observations", api.ObservationViewSet, basename="api-observation")
+router.register("follow-ups", api.FollowUpViewSet, basename="api-follow-up")
+router.register("photos", api.PhotoViewSet, basename="api-photo")
+
+urlpatterns = [
+    path("", pages.map_page, name="home"),
+    path("about/", pages.about, name="about"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("districts/<slug:slug>/", district.district_detail, name="district"),
+    path("kehriz/<int:pk>/", kehriz.kehriz_detail, name="kehriz"),
+    path("api/v1/kehriz/map/", api.KehrizMapLayer.as_view(), name="api-kehriz-map"),
+    path("api/v1/kehriz/routes/", api.KehrizRouteLayer.as_view(), name="api-kehriz-routes"),
+    path(
+        "api/v1/districts/boundaries/",
+        api.DistrictBoundaryLayer.as_view(),
+        name="api-district-boundaries",
+    ),
+    path(
+        "api/v1/exports/<slug:kind>.<slug:fmt>",
+        api.ExportView.as_view(),
+        name="api-export",
+    ),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="projects:api-schema"), name="api-docs"),
+]

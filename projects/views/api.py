@@ -1,0 +1,532 @@
+"""The JSON API.
+
+- The map layers (``/api/v1/kehriz/map/``, routes, boundaries): one request each, a constant
+  number of queries whatever the number of kəhriz, and cacheable (ETag; 304 when unchanged).
+- The REST API (``/api/v1/`` router): viewsets over the models, with the map's FilterSets, the
+  roles of projects/roles.py, and idempotent visit creation."""
+
+import hashlib
+import json
+
+import django_filters.rest_framework as df_rest
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.db.models import Count, F, FloatField, Func, Max, Prefetch
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import filters as drf_filters
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework_gis.pagination import GeoJsonPagination
+
+from projects import serializers as s
+from projects import services
+from projects.filters import (
+    DistrictFilterSet,
+    FollowUpFilterSet,
+    KehrizFilterSet,
+    ObservationFilterSet,
+    ProjectFilterSet,
+    StatusEventFilterSet,
+    VillageFilterSet,
+    VisitFilterSet,
+    WorkFilterSet,
+)
+from projects.models import (
+    District,
+    FollowUp,
+    MonitoringVisit,
+    Observation,
+    PersonMet,
+    Photo,
+    Project,
+    RestorationWork,
+    StatusEvent,
+    Village,
+)
+from projects.permissions import RolePermission
+from projects.views.common import visible_kehriz
+
+GEOJSON = "application/geo+json"
+
+
+class _X(Func):
+    function = "ST_X"
+    output_field = FloatField()
+
+
+class _Y(Func):
+    function = "ST_Y"
+    output_field = FloatField()
+
+
+def _etag(request, *parts):
+    key = "|".join([request.get_full_path(), str(request.user.is_authenticated), *map(str, parts)])
+    return '"' + hashlib.sha1(key.encode()).hexdigest() + '"'
+
+
+def _cached(request, etag, build):
+    """Answer 304 when the client's copy is current, else build the body."""
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(build(), content_type=GEOJSON)
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"  # always revalidate: cheap, and never stale
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _filtered(request):
+    filterset = KehrizFilterSet(request.GET, queryset=visible_kehriz(request.user))
+    if not filterset.is_valid():
+        return None, JsonResponse({"errors": filterset.errors.get_json_data()}, status=400)
+    return filterset.qs, None
+
+
+def _version(queryset):
+    return queryset.order_by().aggregate(
+        n=Count("pk"), changed=Max("updated_at"), villages=Max("village__updated_at")
+    )
+
+
+LAYER_RESPONSES = {
+    (200, GEOJSON): OpenApiTypes.OBJECT,
+    304: OpenApiResponse(description="Not modified since the ETag sent in If-None-Match"),
+    400: OpenApiResponse(description="A filter was not understood: the errors by parameter"),
+}
+
+
+class _Layer(GenericAPIView):
+    permission_classes = [AllowAny]
+    filter_backends = [df_rest.DjangoFilterBackend]
+    filterset_class = KehrizFilterSet
+    pagination_class = None
+
+    def get_queryset(self):
+        return visible_kehriz(self.request.user)
+
+
+@extend_schema(
+    summary="Map layer: kəhriz outlets as a GeoJSON FeatureCollection",
+    description=(
+        "Every kəhriz with an outlet matching the filters, with what the map's popup shows. "
+        "Not paginated; a constant number of queries; answers 304 to a matching If-None-Match."
+    ),
+    responses=LAYER_RESPONSES,
+)
+class KehrizMapLayer(_Layer):
+    """The map's markers: every kəhriz with an outlet, with what its popup shows."""
+
+    def get(self, request):
+        queryset, error = _filtered(request)
+        if error:
+            return error
+        queryset = queryset.filter(outlet__isnull=False)
+        version = _version(queryset)
+
+        def build():
+            rows = (
+                queryset.order_by("pk")
+                .values_list(
+                    "pk",
+                    "name",
+                    "status",
+                    "functionality",
+                    "village__name",
+                    "district__slug",
+                    "last_visit_on",
+                    "last_discharge_lps",
+                )
+                .annotate(x=_X(F("outlet")), y=_Y(F("outlet")))
+            )
+            features = [
+                {
+                    "type": "Feature",
+                    "id": pk,
+                    "geometry": {"type": "Point", "coordinates": [round(x, 5), round(y, 5)]},
+                    "properties": {
+                        "name": name,
+                        "status": status,
+                        "functionality": functionality,
+                        "village": village or "",
+                        "district": district,
+                        "visited": visited.isoformat() if visited else None,
+                        "lps": float(lps) if lps is not None else None,
+                    },
+                }
+                for pk, name, status, functionality, village, district, visited, lps, x, y in rows
+            ]
+            return json.dumps(
+                {"type": "FeatureCollection", "features": features},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+
+        return _cached(request, _etag(request, *version.values()), build)
+
+
+@extend_schema(
+    summary="Map layer: gallery routes as a GeoJSON FeatureCollection (use in_bbox)",
+    responses=LAYER_RESPONSES,
+)
+class KehrizRouteLayer(_Layer):
+    """Gallery routes (mother well → outlet), for the map when zoomed in; use in_bbox."""
+
+    def get(self, request):
+        queryset, error = _filtered(request)
+        if error:
+            return error
+        queryset = queryset.filter(route__isnull=False)
+        version = _version(queryset)
+
+        def build():
+            rows = (
+                queryset.order_by("pk")
+                .annotate(geojson=AsGeoJSON("route", precision=5))
+                .values_list("pk", "geojson")[:5000]
+            )
+            features = ",".join(
+                f'{{"type":"Feature","id":{pk},"geometry":{geometry},"properties":{{}}}}'
+                for pk, geometry in rows
+            )
+            return f'{{"type":"FeatureCollection","features":[{features}]}}'
+
+        return _cached(request, _etag(request, *version.values()), build)
+
+
+@extend_schema(
+    summary="Map layer: programme district boundaries (GeoJSON; © OpenStreetMap contributors, ODbL)",
+    parameters=[OpenApiParameter("district", str, description="one district's slug")],
+    responses={(200, GEOJSON): OpenApiTypes.OBJECT, 304: LAYER_RESPONSES[304]},
+)
+class DistrictBoundaryLayer(GenericAPIView):
+    """The programme districts' boundaries (© OpenStreetMap contributors, ODbL)."""
+
+    permission_classes = [AllowAny]
+    pagination_class = None
+    filter_backends = []
+
+    def get(self, request):
+        districts = District.objects.programme()
+        slug = request.GET.get("district")
+        if slug:
+            districts = District.objects.filter(slug=slug)
+        version = districts.order_by().aggregate(n=Count("pk"), changed=Max("updated_at"))
+
+        def build():
+            rows = districts.annotate(geojson=AsGeoJSON("boundary", precision=4)).values_list(
+                "pk", "slug", "name_az", "name_en", "geojson"
+            )
+            features = ",".join(
+                json.dumps(
+                    {
+                        "type": "Feature",
+                        "id": pk,
+                        "properties": {"slug": slug, "name": name_az, "name_en": name_en},
+                    },
+                    ensure_ascii=False,
+                )[:-1]
+                + f',"geometry":{geometry}}}'
+                for pk, slug, name_az, name_en, geometry in rows
+                if geometry
+            )
+            return (
+                '{"type":"FeatureCollection","attribution":"© OpenStreetMap contributors, ODbL 1.0",'
+                f'"features":[{features}]}}'
+            )
+
+        return _cached(request, _etag(request, *version.values()), build)
+
+
+# --- REST API (api/v1/) -------------------------------------------------------------------------
+
+
+def exception_handler(exc, context):
+    """Model and service validation errors become 400s with field messages, like DRF's own; deleting
+    a record that others depend on becomes a 409 that says which records hold it."""
+    if isinstance(exc, DjangoValidationError):
+        exc = s.as_drf_error(exc)
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        holders = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in holders})
+        message = _("This record cannot be deleted while other records depend on it (%(kinds)s).") % {
+            "kinds": ", ".join(kinds)
+        }
+        return Response({"detail": message}, status=status.HTTP_409_CONFLICT)
+    return drf_exception_handler(exc, context)
+
+
+class Pagination(PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class GeoPagination(GeoJsonPagination):
+    page_size = 100
+    max_page_size = 1000
+
+
+class RoleViewSet(viewsets.ModelViewSet):
+    permission_classes = [RolePermission]
+    pagination_class = Pagination
+    filter_backends = [df_rest.DjangoFilterBackend, drf_filters.OrderingFilter]
+
+    def district_ids_of(self, obj):
+        raise NotImplementedError
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Districts with boundaries (GeoJSON; © OpenStreetMap contributors, ODbL)")
+)
+class DistrictViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [RolePermission]
+    queryset = District.objects.all()
+    serializer_class = s.DistrictSerializer
+    pagination_class = GeoPagination
+    filter_backends = [df_rest.DjangoFilterBackend, drf_filters.OrderingFilter]
+    filterset_class = DistrictFilterSet
+    ordering_fields = ["name_az", "slug"]
+    lookup_field = "slug"
+
+
+class VillageViewSet(RoleViewSet):
+    queryset = Village.objects.with_district()
+    serializer_class = s.VillageSerializer
+    filterset_class = VillageFilterSet
+    ordering_fields = ["name", "district__name_az"]
+
+    def district_ids_of(self, obj):
+        return {obj.district_id}
+
+
+class ProjectViewSet(RoleViewSet):
+    queryset = Project.objects.prefetch_related("districts")
+    serializer_class = s.ProjectSerializer
+    filterset_class = ProjectFilterSet
+    ordering_fields = ["name", "start_date"]
+    lookup_field = "code"
+
+    def district_ids_of(self, obj):
+        return set()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Kəhriz (GeoJSON FeatureCollection, paginated with a count)",
+        parameters=[
+            OpenApiParameter("near", str, description="lon,lat: with within_m, kəhriz near a point"),
+            OpenApiParameter("within_m", float, description="metres from `near` (default 5000)"),
+        ],
+    )
+)
+class KehrizViewSet(RoleViewSet):
+    """Published kəhriz are public; everything else needs a login. Status changes go through
+    ``POST …/{id}/status/`` so that every change is a recorded event."""
+
+    public_read = True
+    serializer_class = s.KehrizSerializer
+    pagination_class = GeoPagination
+    filterset_class = KehrizFilterSet
+    ordering_fields = ["name", "code", "status", "last_visit_on", "district__name_az", "distance"]
+    ordering = ["name", "code"]
+
+    def get_queryset(self):
+        queryset = (
+            visible_kehriz(self.request.user)
+            .with_places()
+            .prefetch_related(Prefetch("projects", queryset=Project.objects.only("id", "code")))
+        )
+        near = self.request.query_params.get("near")
+        if near:
+            point = s.parse_point(near)
+            within = float(self.request.query_params.get("within_m") or 5000)
+            queryset = services.near(queryset, point, within)
+        return queryset
+
+    def district_ids_of(self, obj):
+        return {obj.district_id}
+
+    @extend_schema(request=s.StatusChangeSerializer, responses=s.StatusEventSerializer)
+    @action(detail=True, methods=["post"], url_path="status")
+    def change_status(self, request, pk=None):
+        kehriz = self.get_object()
+        serializer = s.StatusChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.change_status(kehriz=kehriz, user=request.user, **serializer.validated_data)
+        return Response(s.StatusEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.DischargeSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def discharge(self, request, pk=None):
+        """The discharge series of one kəhriz, oldest first (observations with a measurement)."""
+        kehriz = self.get_object()
+        series = kehriz.observations.filter(discharge_lps__isnull=False).order_by("observed_on", "id")
+        return Response(s.DischargeSerializer(series, many=True).data)
+
+
+class StatusEventViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [RolePermission]
+    queryset = StatusEvent.objects.select_related("kehriz", "changed_by")
+    serializer_class = s.StatusEventSerializer
+    pagination_class = Pagination
+    filter_backends = [df_rest.DjangoFilterBackend, drf_filters.OrderingFilter]
+    filterset_class = StatusEventFilterSet
+    ordering_fields = ["changed_on"]
+
+
+class RestorationWorkViewSet(RoleViewSet):
+    queryset = RestorationWork.objects.select_related("kehriz", "project")
+    serializer_class = s.RestorationWorkSerializer
+    filterset_class = WorkFilterSet
+    ordering_fields = ["start_date", "end_date", "cost"]
+
+    def district_ids_of(self, obj):
+        return {obj.kehriz.district_id}
+
+
+class IdempotentCreateMixin:
+    """``POST`` with the client's own ``uuid``: a resend answers 200 with the stored record and
+    creates nothing, also when two copies arrive at the same moment."""
+
+    def create(self, request, *args, **kwargs):
+        existing = self._existing(request.data.get("uuid"))
+        if existing is not None:
+            return existing
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                instance = self.perform_idempotent_create(serializer)
+        except IntegrityError:
+            # The same record arrived twice at once: the other request stored it.
+            existing = self._existing(serializer.validated_data.get("uuid"))
+            if existing is not None:
+                return existing
+            raise
+        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+
+    def perform_idempotent_create(self, serializer):
+        return serializer.save()
+
+    def _existing(self, uuid):
+        if not uuid:
+            return None
+        try:
+            instance = self.get_queryset().filter(uuid=uuid).first()
+        except DjangoValidationError:
+            return None  # not a UUID: the serializer will say so
+        if instance is None:
+            return None
+        return Response(self.get_serializer(instance).data, status=status.HTTP_200_OK)
+
+
+class MonitoringVisitViewSet(IdempotentCreateMixin, RoleViewSet):
+    """Monitoring visits with their observations nested. ``POST`` is idempotent: send the visit's
+    own ``uuid``; sending it again returns the stored visit (200) and creates nothing."""
+
+    serializer_class = s.MonitoringVisitSerializer
+    filterset_class = VisitFilterSet
+    ordering_fields = ["start_date", "created_at"]
+    queryset = MonitoringVisit.objects.select_related("recorded_by").prefetch_related(
+        Prefetch(
+            "observations",
+            queryset=Observation.objects.select_related("kehriz").prefetch_related(
+                Prefetch("people_met", queryset=PersonMet.objects.order_by("id")),
+                Prefetch("follow_ups", queryset=FollowUp.objects.order_by("id")),
+            ),
+        )
+    )
+
+    def district_ids_of(self, obj):
+        return set(obj.observations.values_list("kehriz__district_id", flat=True))
+
+    def perform_idempotent_create(self, serializer):
+        return serializer.save(recorded_by=self.request.user)
+
+
+class FollowUpViewSet(RoleViewSet):
+    queryset = FollowUp.objects.select_related("observation__kehriz")
+    serializer_class = s.FollowUpSerializer
+    filterset_class = FollowUpFilterSet
+    ordering_fields = ["due_date", "done"]
+
+    def district_ids_of(self, obj):
+        return {obj.observation.kehriz.district_id}
+
+
+class PhotoViewSet(IdempotentCreateMixin, RoleViewSet):
+    """Photos of observations (multipart upload: ``uuid``, ``observation``, ``image``,
+    ``caption``, ``taken_at``). Upload after the visit is stored, with the observation's id."""
+
+    queryset = Photo.objects.select_related("observation__kehriz")
+    serializer_class = s.PhotoSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filterset_fields = ["observation"]
+    ordering_fields = ["taken_at", "created_at"]
+
+    def district_ids_of(self, obj):
+        return {obj.observation.kehriz.district_id}
+
+
+class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Observations across visits (read-only here: write them within their visit)."""
+
+    permission_classes = [RolePermission]
+    queryset = Observation.objects.select_related("kehriz").prefetch_related("people_met", "follow_ups")
+    serializer_class = s.ObservationSerializer
+    pagination_class = Pagination
+    filter_backends = [df_rest.DjangoFilterBackend, drf_filters.OrderingFilter]
+    filterset_class = ObservationFilterSet
+    ordering_fields = ["observed_on", "discharge_lps"]
+
+
+@extend_schema(
+    summary="Export the filtered kəhriz, or their villages, visits, observations or works",
+    description=(
+        "Formats: csv (any kind), xlsx (any kind, or `all` for one workbook with a sheet each), "
+        "geojson, kml (Google Earth, styled by status) and gpkg (GeoPackage for QGIS) for kəhriz. "
+        "Takes the same filters as the map, so an export holds exactly what the map shows. "
+        "Kəhriz exports are public (published kəhriz); the other kinds need a login. The CSV and "
+        "XLSX columns are those of the import templates."
+    ),
+    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+)
+class ExportView(_Layer):
+    def get(self, request, kind, fmt):
+        from django.http import Http404
+
+        from projects import exports
+
+        if kind not in exports.KINDS_BY_FORMAT.get(fmt, []):
+            raise Http404(_("No %(kind)s export in %(fmt)s.") % {"kind": kind, "fmt": fmt})
+        if kind not in exports.PUBLIC_KINDS and not request.user.is_authenticated:
+            raise NotAuthenticated()
+        queryset, error = _filtered(request)
+        if error:
+            return error
+        body = exports.render(fmt, kind, queryset)
+        response = HttpResponse(body, content_type=exports.FORMATS[fmt])
+        stamp = timezone.localdate().isoformat()
+        name = "kehriz" if kind == "kehriz" else f"kehriz-{kind}"
+        response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
+        return response

@@ -1,0 +1,63 @@
+"""What the public pages share: which kəhriz a visitor may see, the colours of the legend."""
+
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Functionality, Kehriz, Status
+
+# Marker colours by restoration status (colour-blind-safe order from grey to green).
+STATUS_COLOURS = {
+    Status.IDENTIFIED: "#8a8a8a",
+    Status.ASSESSED: "#8c5a3c",
+    Status.PLANNED: "#c99a00",
+    Status.UNDER_RESTORATION: "#e06000",
+    Status.RESTORED: "#1f6fd1",
+    Status.HANDED_OVER: "#1b7f3b",
+}
+FUNCTIONALITY_COLOURS = {
+    Functionality.FUNCTIONAL: "#1b7f3b",
+    Functionality.LOW_FLOW: "#c99a00",
+    Functionality.DRY: "#b54708",
+    Functionality.COLLAPSED: "#b42318",
+    Functionality.UNKNOWN: "#8a8a8a",
+}
+
+
+def visible_kehriz(user):
+    """Published kəhriz for the public; everything for a signed-in user."""
+    queryset = Kehriz.objects.all()
+    if not user.is_authenticated:
+        queryset = queryset.filter(is_published=True)
+    return queryset
+
+
+def status_legend():
+    return [
+        {"value": value, "label": str(label), "colour": STATUS_COLOURS[value]}
+        for value, label in Status.choices
+    ]
+
+
+def functionality_legend():
+    return [
+        {"value": value, "label": str(label), "colour": FUNCTIONALITY_COLOURS[value]}
+        for value, label in Functionality.choices
+    ]
+
+
+POPUP_LABELS = {
+    "village": _("Village"),
+    "district": _("District"),
+    "status": _("Restoration status"),
+    "functionality": _("Functionality"),
+    "last_visit": _("Last visit"),
+    "last_discharge": _("Last discharge"),
+    "lps": _("L/s"),
+    "never": _("not yet visited"),
+    "open": _("Open the kəhriz page"),
+    "shown": _("kəhriz shown"),
+    "loading": _("Loading…"),
+    "failed": _("The kəhriz could not be loaded. Check the connection and try again."),
+    "legend": _("Restoration status"),
+    "none": _("No kəhriz match these filters."),
+    "all": _("Show every status"),
+}

@@ -1,0 +1,117 @@
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import translation
+
+from projects import roles
+from tests import factories
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database starts with the real district boundaries (79 rayons)."""
+    with django_db_blocker.unblock():
+        call_command("load_districts", verbosity=0)
+
+
+@pytest.fixture
+def english(settings):
+    """Run in English, so that tests can assert on the app's (English) source messages whatever
+    translations exist. The site's default language is Azerbaijani; use with
+    ``pytest.mark.usefixtures("english")``."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def media_in_tmp(settings, tmp_path):
+    """Uploaded photos go to a temporary folder, never into the project."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# --- Districts ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def agdam(db):
+    return factories.district(factories.AGDAM)
+
+
+@pytest.fixture
+def goranboy(db):
+    return factories.district(factories.GORANBOY)
+
+
+@pytest.fixture
+def qazax(db):
+    return factories.district(factories.QAZAX)
+
+
+@pytest.fixture
+def cebrayil(db):
+    return factories.district(factories.CEBRAYIL)
+
+
+# --- Users and logged-in clients ----------------------------------------------------------------
+
+
+def _client_for(user):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def data_manager(db):
+    return factories.UserFactory(username="manager", roles=[roles.DATA_MANAGER])
+
+
+@pytest.fixture
+def viewer(db):
+    return factories.UserFactory(username="viewer", roles=[roles.VIEWER])
+
+
+@pytest.fixture
+def field_officer(db, goranboy):
+    """A field officer assigned to Goranboy only."""
+    officer = factories.UserFactory(username="officer", roles=[roles.FIELD_OFFICER])
+    goranboy.officers.add(officer)
+    return officer
+
+
+@pytest.fixture
+def manager_client(data_manager):
+    return _client_for(data_manager)
+
+
+@pytest.fixture
+def viewer_client(viewer):
+    return _client_for(viewer)
+
+
+@pytest.fixture
+def officer_client(field_officer):
+    return _client_for(field_officer)
+
+
+# --- Browser ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def browser():
+    """A real headless Chromium at desktop size (see tests/browser.py)."""
+    from tests.browser import require_chromium, start_chromium, stop_chromium
+
+    require_chromium()
+    driver = start_chromium()
+    yield driver
+    stop_chromium(driver)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.browser import ARTIFACTS
+
+    shots = sorted(ARTIFACTS.glob("*.png")) if ARTIFACTS.exists() else []
+    if shots:
+        terminalreporter.write_sep("-", f"{len(shots)} screenshots saved in {ARTIFACTS}")

@@ -1,0 +1,133 @@
+"""The public map in a real headless Chromium: what a visitor sees and does."""
+
+import pytest
+from django.core.management import call_command
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.browser import require_chromium, screenshot, start_chromium, stop_chromium
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def sample(settings):
+    # Tiles from an address where nothing listens: every tile request fails, as in a field office
+    # with no connection. The map must still show boundaries and markers.
+    settings.MAP_TILES_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+    settings.LEAFLET_CONFIG = {
+        **settings.LEAFLET_CONFIG,
+        "TILES": [("Map", settings.MAP_TILES_URL, {"attribution": "test"})],
+    }
+    call_command("load_sample_data", verbosity=0)
+
+
+def markers_shown(driver, expected, timeout=15):
+    WebDriverWait(driver, timeout).until(
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-markers") == str(expected)
+    )
+
+
+def open_map(driver, url):
+    driver.get(url)
+    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return !!window.kehrizMap"))
+
+
+def test_map_shows_the_sample_kehriz_and_boundaries_without_tiles(browser, live_server, sample):
+    open_map(browser, f"{live_server.url}/?status=")
+    markers_shown(browser, 3)
+    boundaries = browser.execute_script(
+        "return document.querySelectorAll('.leaflet-overlay-pane path').length"
+    )
+    assert boundaries >= 4  # the four programme districts
+    loaded_tiles = browser.execute_script("return document.querySelectorAll('.leaflet-tile-loaded').length")
+    assert loaded_tiles == 0
+    screenshot(browser, "map-desktop-all-statuses")
+
+
+def test_default_view_shows_restored_and_handed_over_and_says_when_none_match(browser, live_server, sample):
+    open_map(browser, f"{live_server.url}/")
+    markers_shown(browser, 0)
+    checked = [
+        e.get_attribute("value") for e in browser.find_elements(By.CSS_SELECTOR, "input[name=status]:checked")
+    ]
+    assert checked == ["restored", "handed_over"]
+    status = browser.find_element(By.ID, "map-status")
+    WebDriverWait(browser, 5).until(lambda d: status.text)
+    status.find_element(By.TAG_NAME, "a").click()
+    markers_shown(browser, 3)
+
+
+def test_district_filter_changes_the_markers_and_the_url(browser, live_server, sample):
+    open_map(browser, f"{live_server.url}/?status=")
+    markers_shown(browser, 3)
+    browser.find_element(By.CSS_SELECTOR, "input[name=district][value=cebrayil-rayonu]").click()
+    markers_shown(browser, 2)
+    assert "district=cebrayil-rayonu" in browser.current_url
+    # The URL is shareable: opening it again gives the same map.
+    open_map(browser, browser.current_url)
+    markers_shown(browser, 2)
+    assert browser.find_element(By.CSS_SELECTOR, "input[name=district][value=cebrayil-rayonu]").is_selected()
+
+
+def test_folded_text_search_filters_the_map(browser, live_server, sample):
+    open_map(browser, f"{live_server.url}/?status=")
+    markers_shown(browser, 3)
+    browser.find_element(By.NAME, "q").send_keys("qaradagli")
+    markers_shown(browser, 1)
+    assert "q=qaradagli" in browser.current_url
+
+
+def test_popup_leads_to_the_kehriz_page(browser, live_server, sample):
+    # Narrow the map to one kəhriz (a lone marker is never clustered), then click it as a visitor would.
+    open_map(browser, f"{live_server.url}/?status=&q=karvansara")
+    markers_shown(browser, 1)
+    marker = WebDriverWait(browser, 10).until(
+        lambda d: d.execute_script(
+            """
+            var found = null;
+            window.kehrizMap.eachLayer(function (layer) {
+              var name = layer.feature && layer.feature.properties.name;
+              if (name === 'Karvansara' && layer._path) found = layer._path;
+            });
+            return found;
+            """
+        )
+    )
+    marker.click()
+    screenshot(browser, "map-popup-opening")
+    popup = WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
+    )
+    assert "Karvansara" in popup.text
+    assert "Qaradağlı" in popup.text
+    popup.find_element(By.CSS_SELECTOR, "a.popup-link").click()
+    WebDriverWait(browser, 10).until(lambda d: "/kehriz/" in d.current_url)
+    assert "Karvansara" in browser.find_element(By.TAG_NAME, "h1").text
+
+
+def test_language_switch_changes_the_interface(browser, live_server, sample):
+    open_map(browser, f"{live_server.url}/?status=")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "az"
+    assert "Xəritə" in browser.find_element(By.CSS_SELECTOR, ".site-header nav").text
+    Select(browser.find_element(By.ID, "language-select")).select_by_value("en")
+    browser.find_element(By.CSS_SELECTOR, ".language button").click()
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    )
+    assert "Map" in browser.find_element(By.CSS_SELECTOR, ".site-header nav").text
+    assert "Restoration status" in browser.find_element(By.ID, "filters").text
+    # The filters survive the switch.
+    assert "status=" in browser.current_url
+
+
+def test_map_on_a_phone(live_server, sample):
+    require_chromium()
+    phone = start_chromium(width=360, height=740)
+    try:
+        open_map(phone, f"{live_server.url}/?status=")
+        markers_shown(phone, 3)
+        assert phone.execute_script("return document.documentElement.scrollWidth") <= 360
+        screenshot(phone, "map-phone-360")
+    finally:
+        stop_chromium(phone)

@@ -1,0 +1,76 @@
+"""The kəhriz page, district page and dashboard in a real headless Chromium, with screenshots at
+desktop and phone widths."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from projects import services
+from projects.models import Kehriz, MonitoringVisit, Observation, Status
+from tests.browser import require_chromium, screenshot, start_chromium, stop_chromium
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def asger():
+    """Əsgər from the sample data, restored in 2024, with flow measured before and after."""
+    call_command("load_sample_data", verbosity=0)
+    kehriz = Kehriz.objects.get(code="CAB-HOR-ESGER")
+    services.change_status(kehriz=kehriz, to_status=Status.RESTORED, on_date=datetime.date(2024, 9, 1))
+    for month, lps in ((4, "3.1"), (6, "2.4"), (10, "8.9"), (12, "9.6")):
+        day = datetime.date(2024 if month > 3 else 2025, month, 10)
+        visit = MonitoringVisit.objects.create(title=f"Flow check {month}", start_date=day, end_date=day)
+        Observation.objects.create(
+            visit=visit,
+            kehriz=kehriz,
+            observed_on=day,
+            functionality="functional",
+            discharge_lps=Decimal(lps),
+            discharge_method="bucket",
+        )
+    services.refresh_current_state([kehriz.pk])
+    return kehriz
+
+
+def test_kehriz_page_shows_the_visit_and_the_discharge_chart(browser, live_server, asger):
+    browser.get(f"{live_server.url}/kehriz/{asger.pk}/")
+    assert "Əsgər" in browser.find_element(By.TAG_NAME, "h1").text
+    page = browser.find_element(By.TAG_NAME, "main").text
+    assert "IOM and KOICA monitoring visit to Cəbrayıl and Goranboy" in page
+    charts = [svg for svg in browser.find_elements(By.CSS_SELECTOR, "svg") if svg.is_displayed()]
+    chart = next(svg for svg in charts if svg.find_elements(By.CSS_SELECTOR, "circle, polyline, path"))
+    assert chart.size["width"] > 300
+    # The map draws the outlet even though no tile loads.
+    WebDriverWait(browser, 10).until(
+        lambda d: d.execute_script(
+            "return document.querySelectorAll('.leaflet-overlay-pane path, .leaflet-marker-icon').length"
+        )
+    )
+    screenshot(browser, "kehriz-page-desktop")
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_screenshots_of_every_page(live_server, asger, width):
+    require_chromium()
+    driver = start_chromium(width=width, height=900)
+    try:
+        for name, path in (
+            ("map", "/?status="),
+            ("kehriz", f"/kehriz/{asger.pk}/"),
+            ("district", "/districts/cebrayil-rayonu/"),
+            ("dashboard", "/dashboard/"),
+        ):
+            driver.get(live_server.url + path)
+            WebDriverWait(driver, 10).until(
+                lambda d: d.execute_script("return document.readyState") == "complete"
+            )
+            # Nothing wider than the screen: no sideways scrolling of the whole page on a phone.
+            assert driver.execute_script("return document.documentElement.scrollWidth") <= width + 1, name
+            screenshot(driver, f"{name}-{width}")
+    finally:
+        stop_chromium(driver)
