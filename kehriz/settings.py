@@ -177,6 +177,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No badge from validator.swagger.io: the docs page must not call another host.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "projects.openapi.nullable_geometries",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RestorationStatusEnum": "projects.models.Status",
         "FunctionalityEnum": "projects.models.Functionality",

@@ -141,7 +141,9 @@ def map_filter_data(query_dict):
 
 
 def _folded(fields):
-    def method(self, queryset, name, value):
+    """A filter method (django-filter calls a callable as ``method(queryset, name, value)``)."""
+
+    def method(queryset, name, value):
         from projects.search import folded_filter
 
         return folded_filter(queryset, value, fields)

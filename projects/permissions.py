@@ -22,3 +22,11 @@ class RolePermission(permissions.DjangoModelPermissions):
             return True
         ids = view.district_ids_of(obj)
         return bool(ids) and ids <= roles.district_ids(request.user)
+
+
+class StatusChangePermission(RolePermission):
+    """Changing a kəhriz's status adds a status event: it needs that permission (field officers
+    have it, in their districts), not the permission to edit the kəhriz's record."""
+
+    def has_permission(self, request, view):
+        return request.user.is_authenticated and request.user.has_perm("projects.add_statusevent")

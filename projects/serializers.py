@@ -47,6 +47,15 @@ def as_drf_error(error):
     return serializers.ValidationError({"non_field_errors": error.messages})
 
 
+def model_errors(instance, exclude=None):
+    """The model's own checks on ``instance`` as DRF error details ({} when it is valid)."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except DjangoValidationError as error:
+        return as_drf_error(error).detail
+    return {}
+
+
 def full_clean(instance, exclude=None):
     try:
         instance.full_clean(exclude=exclude)
@@ -134,7 +143,7 @@ class KehrizSerializer(ModelCleanMixin, GeoFeatureModelSerializer):
     district = serializers.SlugRelatedField(
         slug_field="slug", queryset=District.objects.all(), required=False
     )
-    village_name = serializers.CharField(source="village.name", read_only=True, default=None)
+    village_name = serializers.CharField(source="village.name", read_only=True, default=None, allow_null=True)
     projects = serializers.SlugRelatedField(
         slug_field="code", queryset=Project.objects.all(), many=True, required=False
     )
@@ -226,7 +235,11 @@ class KehrizSerializer(ModelCleanMixin, GeoFeatureModelSerializer):
 
 class StatusEventSerializer(serializers.ModelSerializer):
     kehriz_code = serializers.CharField(source="kehriz.code", read_only=True)
-    changed_by = serializers.CharField(source="changed_by.username", read_only=True, default=None)
+    changed_by = serializers.CharField(
+        source="changed_by.username", read_only=True, default=None, allow_null=True
+    )
+    # Empty for the first event of a kəhriz, which has no previous status.
+    from_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = StatusEvent
@@ -338,7 +351,9 @@ class MonitoringVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
     uuid = serializers.UUIDField(required=False)
     observations = ObservationSerializer(many=True, required=False)
-    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True, default=None)
+    recorded_by = serializers.CharField(
+        source="recorded_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = MonitoringVisit
@@ -376,26 +391,38 @@ class MonitoringVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
         return observations
 
     def _save_observations(self, visit, observations):
-        errors = []
-        for data in observations:
+        """Check every observation, its people met and follow-ups against the model's rules, then
+        save them all, or none. Errors are keyed by position like DRF's own nested errors:
+        ``{"observations": {"1": {"discharge_method": [...], "people_met": {"0": {...}}}}}``."""
+        errors, rows = {}, []
+        for index, data in enumerate(observations):
             people = data.pop("people_met", [])
             follow_ups = data.pop("follow_ups", [])
             observation = Observation(visit=visit, **data)
-            try:
-                observation.full_clean(exclude=["visit"])
-            except DjangoValidationError as error:
-                errors.append(as_drf_error(error).detail)
-                continue
-            errors.append({})
-            observation.save()
-            for person in people:
-                PersonMet.objects.create(observation=observation, **person)
-            for follow_up in follow_ups:
-                item = FollowUp(observation=observation, **follow_up)
-                full_clean(item, exclude=["observation"])
-                item.save()
-        if any(errors):
+            problems = model_errors(observation, exclude=["visit"])
+            for key, model, items in (
+                ("people_met", PersonMet, people),
+                ("follow_ups", FollowUp, follow_ups),
+            ):
+                children = [model(observation=observation, **item) for item in items]
+                child_errors = {
+                    str(i): found
+                    for i, child in enumerate(children)
+                    if (found := model_errors(child, exclude=["observation"]))
+                }
+                if child_errors:
+                    problems[key] = child_errors
+                rows.append((observation, children))
+            if problems:
+                errors[str(index)] = problems
+        if errors:
             raise serializers.ValidationError({"observations": errors})
+        for observation, children in rows:
+            if observation.pk is None:
+                observation.save()
+            for child in children:
+                child.observation = observation
+                child.save()
         services.refresh_current_state(o["kehriz"].pk for o in observations)
 
     def create(self, validated_data):
@@ -419,12 +446,25 @@ class MonitoringVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
         return instance
 
 
+def observation_in_users_districts(serializer, observation, message):
+    """Field officers add follow-ups and photos only to observations of their districts' kəhriz."""
+    request = serializer.context.get("request")
+    if request and not roles.can_edit_in_district(request.user, observation.kehriz.district_id):
+        raise serializers.ValidationError(message % {"kehriz": observation.kehriz})
+    return observation
+
+
 class FollowUpSerializer(ModelCleanMixin, serializers.ModelSerializer):
     kehriz = serializers.IntegerField(source="observation.kehriz_id", read_only=True)
 
     class Meta:
         model = FollowUp
         fields = ["id", "observation", "kehriz", "action", "responsible", "due_date", "done", "done_on"]
+
+    def validate_observation(self, value):
+        return observation_in_users_districts(
+            self, value, _("%(kehriz)s is not in your districts: you cannot add follow-up actions to it.")
+        )
 
 
 class DischargeSerializer(serializers.ModelSerializer):
@@ -444,11 +484,30 @@ def parse_point(text):
         lon, lat = (float(part) for part in text.split(","))
     except ValueError as error:
         raise serializers.ValidationError(
-            {"near": _("Give the point as longitude,latitude in degrees, e.g. 47.09,39.40.")}
+            {"near": [_("Give the point as longitude,latitude in degrees, e.g. 47.09,39.40.")]}
         ) from error
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise serializers.ValidationError({"near": _("Longitude must be within ±180 and latitude ±90.")})
+        raise serializers.ValidationError({"near": [_("Longitude must be within ±180 and latitude ±90.")]})
     return Point(lon, lat, srid=4326)
+
+
+NEAR_DEFAULT_M = 5000
+NEAR_MAX_M = 500_000
+
+
+def parse_distance(text):
+    """``within_m``: metres from the ``near`` point (default 5 km), or a 400 saying what is expected."""
+    if text in (None, ""):
+        return NEAR_DEFAULT_M
+    try:
+        metres = float(text)
+    except ValueError:
+        metres = -1
+    if not (0 < metres <= NEAR_MAX_M):
+        raise serializers.ValidationError(
+            {"within_m": [_("Give a distance in metres, above 0 and at most %(max)d.") % {"max": NEAR_MAX_M}]}
+        )
+    return metres
 
 
 class PhotoSerializer(serializers.ModelSerializer):
@@ -464,10 +523,6 @@ class PhotoSerializer(serializers.ModelSerializer):
         extra_kwargs = {"uuid": {"validators": []}}
 
     def validate_observation(self, value):
-        request = self.context.get("request")
-        if request and not roles.can_edit_in_district(request.user, value.kehriz.district_id):
-            raise serializers.ValidationError(
-                _("%(kehriz)s is not in your districts: you cannot add photos to it.")
-                % {"kehriz": value.kehriz}
-            )
-        return value
+        return observation_in_users_districts(
+            self, value, _("%(kehriz)s is not in your districts: you cannot add photos to it.")
+        )

@@ -1,11 +1,12 @@
 from .base import Currency, TimeStampedModel
 from .kehriz import Functionality, Kehriz, RestorationWork, Status, StatusEvent
-from .monitoring import FollowUp, MonitoringVisit, Observation, PersonMet, Photo
+from .monitoring import DischargeMethod, FollowUp, MonitoringVisit, Observation, PersonMet, Photo
 from .places import District, Village
 from .programme import Project, ReportedFigure
 
 __all__ = [
     "Currency",
+    "DischargeMethod",
     "District",
     "FollowUp",
     "Functionality",

@@ -12,8 +12,7 @@ import django_filters.rest_framework as df_rest
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, RestrictedError
-from django.db.models import Count, F, FloatField, Func, Max, Prefetch
+from django.db.models import Count, F, FloatField, Func, Max, Prefetch, ProtectedError, RestrictedError
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -62,7 +61,7 @@ from projects.models import (
     StatusEvent,
     Village,
 )
-from projects.permissions import RolePermission
+from projects.permissions import RolePermission, StatusChangePermission
 from projects.views.common import visible_kehriz
 
 GEOJSON = "application/geo+json"
@@ -283,7 +282,16 @@ class Pagination(PageNumberPagination):
 
 class GeoPagination(GeoJsonPagination):
     page_size = 100
+    page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_paginated_response_schema(self, schema):
+        # ``schema`` is the FeatureCollection of the list; a page adds count, next and previous.
+        # (djangorestframework-gis's own version keeps DRF's required "results" and nests the
+        # collection inside "features", which no real answer matches.)
+        page = super(GeoJsonPagination, self).get_paginated_response_schema(schema)
+        links = {key: page["properties"][key] for key in ("count", "next", "previous")}
+        return {"allOf": [schema, {"type": "object", "required": ["count"], "properties": links}]}
 
 
 class RoleViewSet(viewsets.ModelViewSet):
@@ -347,8 +355,13 @@ class KehrizViewSet(RoleViewSet):
     serializer_class = s.KehrizSerializer
     pagination_class = GeoPagination
     filterset_class = KehrizFilterSet
-    ordering_fields = ["name", "code", "status", "last_visit_on", "district__name_az", "distance"]
     ordering = ["name", "code"]
+
+    @property
+    def ordering_fields(self):
+        # ``distance`` exists only with ``near``: without it, ordering by it is ignored.
+        fields = ["name", "code", "status", "last_visit_on", "district__name_az"]
+        return [*fields, "distance"] if self.request.query_params.get("near") else fields
 
     def get_queryset(self):
         queryset = (
@@ -359,15 +372,15 @@ class KehrizViewSet(RoleViewSet):
         near = self.request.query_params.get("near")
         if near:
             point = s.parse_point(near)
-            within = float(self.request.query_params.get("within_m") or 5000)
+            within = s.parse_distance(self.request.query_params.get("within_m"))
             queryset = services.near(queryset, point, within)
         return queryset
 
     def district_ids_of(self, obj):
         return {obj.district_id}
 
-    @extend_schema(request=s.StatusChangeSerializer, responses=s.StatusEventSerializer)
-    @action(detail=True, methods=["post"], url_path="status")
+    @extend_schema(request=s.StatusChangeSerializer, responses={201: s.StatusEventSerializer})
+    @action(detail=True, methods=["post"], url_path="status", permission_classes=[StatusChangePermission])
     def change_status(self, request, pk=None):
         kehriz = self.get_object()
         serializer = s.StatusChangeSerializer(data=request.data)
@@ -376,7 +389,7 @@ class KehrizViewSet(RoleViewSet):
         return Response(s.StatusEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=s.DischargeSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def discharge(self, request, pk=None):
         """The discharge series of one kəhriz, oldest first (observations with a measurement)."""
         kehriz = self.get_object()
@@ -409,7 +422,8 @@ class IdempotentCreateMixin:
     creates nothing, also when two copies arrive at the same moment."""
 
     def create(self, request, *args, **kwargs):
-        existing = self._existing(request.data.get("uuid"))
+        uuid = request.data.get("uuid") if hasattr(request.data, "get") else None
+        existing = self._existing(uuid)
         if existing is not None:
             return existing
         serializer = self.get_serializer(data=request.data)
@@ -440,6 +454,21 @@ class IdempotentCreateMixin:
         return Response(self.get_serializer(instance).data, status=status.HTTP_200_OK)
 
 
+def idempotent_create_schema(serializer, what):
+    return extend_schema_view(
+        create=extend_schema(
+            responses={
+                201: OpenApiResponse(serializer, description=f"The {what} was stored."),
+                200: OpenApiResponse(
+                    serializer,
+                    description=f"A {what} with this uuid was already stored: returned, nothing created.",
+                ),
+            }
+        )
+    )
+
+
+@idempotent_create_schema(s.MonitoringVisitSerializer, "visit")
 class MonitoringVisitViewSet(IdempotentCreateMixin, RoleViewSet):
     """Monitoring visits with their observations nested. ``POST`` is idempotent: send the visit's
     own ``uuid``; sending it again returns the stored visit (200) and creates nothing."""
@@ -463,6 +492,13 @@ class MonitoringVisitViewSet(IdempotentCreateMixin, RoleViewSet):
     def perform_idempotent_create(self, serializer):
         return serializer.save(recorded_by=self.request.user)
 
+    def perform_destroy(self, instance):
+        # The visited kəhriz's functionality, last visit and discharge come from what is left.
+        kehriz_ids = set(instance.observations.values_list("kehriz_id", flat=True))
+        with transaction.atomic():
+            instance.delete()
+            services.refresh_current_state(kehriz_ids)
+
 
 class FollowUpViewSet(RoleViewSet):
     queryset = FollowUp.objects.select_related("observation__kehriz")
@@ -474,6 +510,7 @@ class FollowUpViewSet(RoleViewSet):
         return {obj.observation.kehriz.district_id}
 
 
+@idempotent_create_schema(s.PhotoSerializer, "photo")
 class PhotoViewSet(IdempotentCreateMixin, RoleViewSet):
     """Photos of observations (multipart upload: ``uuid``, ``observation``, ``image``,
     ``caption``, ``taken_at``). Upload after the visit is stored, with the observation's id."""

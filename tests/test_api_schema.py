@@ -1,0 +1,396 @@
+"""The API's OpenAPI 3 schema (/api/schema/), its Swagger UI (/api/docs/), and a bounded
+schemathesis run against the app: no server errors, and responses as the schema describes them."""
+
+import json
+import re
+from html.parser import HTMLParser
+
+import hypothesis
+import pytest
+import schemathesis
+import yaml
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core import signals
+from django.db import close_old_connections
+from django.urls import reverse
+from django_filters import DateFromToRangeFilter
+from drf_spectacular.validation import validate_schema
+from hypothesis import HealthCheck, Phase
+from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
+from schemathesis import checks as st_checks
+
+from kehriz.wsgi import application
+from projects.filters import KehrizFilterSet
+from projects.models import Functionality, Status
+from projects.urls import router
+from tests.factories import (
+    HOROVLU,
+    FollowUpFactory,
+    KehrizFactory,
+    MonitoringVisitFactory,
+    ObservationFactory,
+    PersonMetFactory,
+    ProjectFactory,
+    RestorationWorkFactory,
+    StatusEventFactory,
+    VillageFactory,
+    point,
+)
+
+SCHEMA = "/api/schema/"
+
+# Every operation the router and the map layers offer, as (method, path) in the schema.
+CRUD = ["GET", "POST"], ["GET", "PUT", "PATCH", "DELETE"]
+EXPECTED_OPERATIONS = {
+    "/api/v1/districts/": ["GET"],
+    "/api/v1/districts/{slug}/": ["GET"],
+    "/api/v1/villages/": CRUD[0],
+    "/api/v1/villages/{id}/": CRUD[1],
+    "/api/v1/projects/": CRUD[0],
+    "/api/v1/projects/{code}/": CRUD[1],
+    "/api/v1/kehriz/": CRUD[0],
+    "/api/v1/kehriz/{id}/": CRUD[1],
+    "/api/v1/kehriz/{id}/status/": ["POST"],
+    "/api/v1/kehriz/{id}/discharge/": ["GET"],
+    "/api/v1/status-events/": ["GET"],
+    "/api/v1/status-events/{id}/": ["GET"],
+    "/api/v1/works/": CRUD[0],
+    "/api/v1/works/{id}/": CRUD[1],
+    "/api/v1/visits/": CRUD[0],
+    "/api/v1/visits/{id}/": CRUD[1],
+    "/api/v1/observations/": ["GET"],
+    "/api/v1/observations/{id}/": ["GET"],
+    "/api/v1/follow-ups/": CRUD[0],
+    "/api/v1/follow-ups/{id}/": CRUD[1],
+    "/api/v1/kehriz/map/": ["GET"],
+    "/api/v1/kehriz/routes/": ["GET"],
+    "/api/v1/districts/boundaries/": ["GET"],
+}
+
+
+@pytest.fixture(scope="module")
+def openapi(django_db_setup, django_db_blocker):
+    """The schema as the app serves it (JSON)."""
+    from django.test import Client
+
+    with django_db_blocker.unblock():
+        response = Client().get(SCHEMA + "?format=json")
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+# --- The schema ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_schema_is_served_as_openapi_3_yaml_and_json(client, openapi):
+    response = client.get(SCHEMA)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert yaml.safe_load(response.content) == openapi
+    assert openapi["openapi"].startswith("3.")
+    assert openapi["info"]["title"] == "Kəhriz API"
+
+
+def test_the_schema_is_valid_openapi(openapi):
+    validate_schema(openapi)  # the OpenAPI 3.0 JSON Schema, as drf-spectacular ships it
+    schemathesis.openapi.from_dict(openapi).validate()
+
+
+def test_every_endpoint_is_described(openapi):
+    described = {
+        path: sorted(method.upper() for method in operations if method != "parameters")
+        for path, operations in openapi["paths"].items()
+    }
+    for path, methods in EXPECTED_OPERATIONS.items():
+        assert path in described, f"{path} is not in the schema"
+        assert described[path] == sorted(methods), path
+
+
+def test_every_router_registration_is_described(openapi):
+    """A viewset added to the router later is described too (list and detail)."""
+    for prefix, viewset, _basename in router.registry:
+        assert f"/api/v1/{prefix}/" in openapi["paths"], prefix
+        lookup = getattr(viewset, "lookup_field", "pk")
+        assert f"/api/v1/{prefix}/{{{'id' if lookup == 'pk' else lookup}}}/" in openapi["paths"], prefix
+
+
+def _query_parameters(openapi, path):
+    return {p["name"]: p for p in openapi["paths"][path]["get"].get("parameters", []) if p["in"] == "query"}
+
+
+def _filter_names(filterset):
+    names = set()
+    for name, filter_ in filterset.base_filters.items():
+        if isinstance(filter_, DateFromToRangeFilter):
+            names |= {f"{name}_after", f"{name}_before"}
+        else:
+            names.add(name)
+    return names
+
+
+def test_every_kehriz_filter_is_described(openapi):
+    parameters = _query_parameters(openapi, "/api/v1/kehriz/")
+    expected = _filter_names(KehrizFilterSet) | {"near", "within_m", "ordering", "page", "page_size"}
+    assert expected == {
+        "q",
+        "district",
+        "status",
+        "functionality",
+        "project",
+        "donor",
+        "handed_over_year",
+        "in_bbox",
+        "visited_after",
+        "visited_before",
+        "near",
+        "within_m",
+        "ordering",
+        "page",
+        "page_size",
+    }
+    assert expected <= set(parameters), expected - set(parameters)
+    # Repeatable filters are arrays; the vocabularies are listed.
+    for name in ("district", "status", "functionality"):
+        assert parameters[name]["schema"]["type"] == "array", name
+        assert parameters[name].get("explode", True) is True
+    assert set(parameters["status"]["schema"]["items"]["enum"]) == set(Status.values)
+    assert set(parameters["functionality"]["schema"]["items"]["enum"]) == set(Functionality.values)
+    assert parameters["visited_after"]["schema"]["format"] == "date"
+    assert parameters["q"]["description"]
+
+
+@pytest.mark.parametrize(
+    ("path", "viewset_basename"),
+    [
+        ("/api/v1/districts/", "api-district"),
+        ("/api/v1/villages/", "api-village"),
+        ("/api/v1/projects/", "api-project"),
+        ("/api/v1/status-events/", "api-status-event"),
+        ("/api/v1/works/", "api-work"),
+        ("/api/v1/visits/", "api-visit"),
+        ("/api/v1/observations/", "api-observation"),
+        ("/api/v1/follow-ups/", "api-follow-up"),
+    ],
+)
+def test_every_list_filter_is_described(openapi, path, viewset_basename):
+    viewset = next(v for _p, v, b in router.registry if b == viewset_basename)
+    parameters = _query_parameters(openapi, path)
+    expected = _filter_names(viewset.filterset_class) | {"ordering", "page"}
+    assert expected <= set(parameters), expected - set(parameters)
+
+
+def test_token_authentication_is_described(openapi):
+    schemes = openapi["components"]["securitySchemes"]
+    assert schemes["tokenAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": schemes["tokenAuth"]["description"],
+    }
+    assert "Token" in schemes["tokenAuth"]["description"]
+    assert "Token <key>" in openapi["info"]["description"]
+
+
+def test_the_status_action_documents_its_body_and_answer(openapi):
+    operation = openapi["paths"]["/api/v1/kehriz/{id}/status/"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body == "#/components/schemas/StatusChange"
+    change = openapi["components"]["schemas"]["StatusChange"]
+    assert change["required"] == ["to_status"]
+    assert set(change["properties"]) == {"to_status", "on_date", "note", "correction"}
+    # It answers 201 Created with the new event.
+    assert "201" in operation["responses"], sorted(operation["responses"])
+    assert operation["responses"]["201"]["content"]["application/json"]["schema"]["$ref"] == (
+        "#/components/schemas/StatusEvent"
+    )
+
+
+def test_the_discharge_series_is_described_as_what_it_is(openapi):
+    """GET …/discharge/ answers a plain list, unfiltered and unpaginated: the schema must not
+    promise pagination or the kəhriz list's filters there."""
+    operation = openapi["paths"]["/api/v1/kehriz/{id}/discharge/"]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema.get("type") == "array", schema
+    assert not {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+
+
+def test_the_visit_resend_answer_is_described(openapi):
+    """POST /visits/ answers 200 with the stored visit when the uuid was sent before."""
+    responses = openapi["paths"]["/api/v1/visits/"]["post"]["responses"]
+    assert {"200", "201"} <= set(responses), sorted(responses)
+
+
+# --- Swagger UI -------------------------------------------------------------------------------------------
+
+
+class _Assets(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href") and value:
+                self.urls.append((tag, value))
+
+
+@pytest.fixture
+def docs_page(client):
+    response = client.get(reverse("projects:api-docs"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_docs_load_their_scripts_and_styles_from_our_static_files(docs_page):
+    parser = _Assets()
+    parser.feed(docs_page)
+    scripts = [url for tag, url in parser.urls if tag == "script"]
+    styles = [url for tag, url in parser.urls if tag == "link"]
+    assert any(url.endswith("swagger-ui-bundle.js") for url in scripts)
+    assert any(url.endswith("swagger-ui.css") for url in styles)
+    for _tag, url in parser.urls:
+        assert url.startswith("/" + settings.STATIC_URL.lstrip("/")), url
+        assert finders.find(url.removeprefix("/" + settings.STATIC_URL.lstrip("/"))), (
+            f"{url} is not a static file"
+        )
+    # No address of another host anywhere in the page.
+    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", docs_page, re.IGNORECASE)
+    assert '"/api/schema/"' in docs_page
+
+
+@pytest.mark.django_db
+def test_the_docs_do_not_send_the_schema_to_the_online_validator(docs_page):
+    """Swagger UI, unless told otherwise, shows a badge loaded from validator.swagger.io with our
+    schema's address: a request to another host from every visit to /api/docs/. It is turned off
+    with ``"validatorUrl": null`` in SPECTACULAR_SETTINGS["SWAGGER_UI_SETTINGS"]."""
+    found = re.search(r"const swaggerSettings = (\{.*?\});", docs_page, re.DOTALL)
+    assert found
+    swagger_settings = json.loads(found.group(1))
+    assert "validatorUrl" in swagger_settings and swagger_settings["validatorUrl"] is None, swagger_settings
+
+
+# --- Responses as described: one real request per operation ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def api(django_db_setup, django_db_blocker):
+    """The schema as schemathesis sees it, calling the Django WSGI app in-process."""
+    with django_db_blocker.unblock():
+        schema = schemathesis.openapi.from_wsgi(SCHEMA + "?format=json", application)
+    schema.config.generation.update(
+        modes=[GenerationMode.POSITIVE], max_examples=12, deterministic=True, with_security_parameters=False
+    )
+    return schema
+
+
+@pytest.fixture
+def same_connection():
+    """Requests through the WSGI app close "old" database connections when they start and finish;
+    inside a test's transaction that would close the test's connection. Django's test client
+    switches this off for its requests: do the same for schemathesis's calls."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def sample(same_connection, data_manager, agdam, goranboy, cebrayil):
+    """Every kind of record, with nulls and blanks where the data allows them."""
+    koica = ProjectFactory(code="iom-koica")
+    koica.districts.add(goranboy, cebrayil)
+    village = VillageFactory(name="Horovlu", district=cebrayil, location=point(HOROVLU))
+    asger = KehrizFactory(name="Əsgər", district=cebrayil, village=village, outlet=point(HOROVLU))
+    asger.projects.add(koica)
+    bare = KehrizFactory(name="Ağ bulaq", district=agdam, outlet=None)
+    visit = MonitoringVisitFactory(recorded_by=None)
+    observation = ObservationFactory(visit=visit, kehriz=asger)
+    ObservationFactory(visit=visit, kehriz=bare, discharge_lps=None, discharge_method="")
+    PersonMetFactory(observation=observation)
+    follow_up = FollowUpFactory(observation=observation)
+    work = RestorationWorkFactory(kehriz=asger, project=None, cost=None, currency="")
+    event = StatusEventFactory(kehriz=asger, from_status="", to_status="identified", changed_by=None)
+    StatusEventFactory(kehriz=asger, from_status="identified", to_status="assessed", changed_by=data_manager)
+    token = Token.objects.create(user=data_manager)
+    return {
+        "auth": {"Authorization": f"Token {token.key}"},
+        "bare": bare,
+        "path": {
+            "/api/v1/districts/{slug}/": {"slug": "goranboy-rayonu"},
+            "/api/v1/villages/{id}/": {"id": village.pk},
+            "/api/v1/projects/{code}/": {"code": "iom-koica"},
+            "/api/v1/kehriz/{id}/": {"id": asger.pk},
+            "/api/v1/kehriz/{id}/discharge/": {"id": asger.pk},
+            "/api/v1/status-events/{id}/": {"id": event.pk},
+            "/api/v1/works/{id}/": {"id": work.pk},
+            "/api/v1/visits/{id}/": {"id": visit.pk},
+            "/api/v1/observations/{id}/": {"id": observation.pk},
+            "/api/v1/follow-ups/{id}/": {"id": follow_up.pk},
+        },
+    }
+
+
+CONFORMANCE = [st_checks.not_a_server_error, st_checks.response_schema_conformance]
+CONFORMANCE_AND_TYPE = [*CONFORMANCE, st_checks.content_type_conformance]
+GET_PATHS = [path for path, methods in EXPECTED_OPERATIONS.items() if "GET" in methods]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", GET_PATHS)
+def test_a_real_response_matches_its_description(api, sample, path):
+    case = api[path]["GET"].Case(path_parameters=sample["path"].get(path))
+    response = case.call(headers=sample["auth"])
+    assert response.status_code == 200, (path, response.status_code)
+    case.validate_response(response, checks=CONFORMANCE_AND_TYPE)
+
+
+@pytest.mark.django_db
+def test_a_kehriz_without_an_outlet_matches_its_description(api, sample):
+    """A kəhriz may be recorded before its outlet is located: its Feature has ``"geometry": null``,
+    which the schema must allow."""
+    case = api["/api/v1/kehriz/{id}/"]["GET"].Case(path_parameters={"id": sample["bare"].pk})
+    response = case.call(headers=sample["auth"])
+    assert response.status_code == 200
+    assert response.json()["geometry"] is None
+    case.validate_response(response, checks=CONFORMANCE_AND_TYPE)
+
+
+# --- A bounded schemathesis run ---------------------------------------------------------------------------
+
+FUZZED = [("GET", path) for path in GET_PATHS] + [
+    ("POST", "/api/v1/visits/"),
+    ("POST", "/api/v1/kehriz/{id}/status/"),
+    ("POST", "/api/v1/works/"),
+    ("POST", "/api/v1/follow-ups/"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "path"), FUZZED, ids=[f"{m} {p}" for m, p in FUZZED])
+def test_schemathesis(api, sample, method, path):
+    """Generated requests (a dozen per operation, deterministic) as a data manager: no 5xx, and
+    every documented answer as documented."""
+    operation = api[path][method]
+    # Ids are generated (mostly missing records), except for the status action: a real kəhriz.
+    fixed = sample["path"]["/api/v1/kehriz/{id}/"] if path == "/api/v1/kehriz/{id}/status/" else None
+
+    @hypothesis.settings(
+        max_examples=12,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @hypothesis.given(case=operation.as_strategy(GenerationMode.POSITIVE, path_parameters=fixed))
+    def run(case):
+        response = case.call(headers=sample["auth"])
+        case.validate_response(response, checks=CONFORMANCE_AND_TYPE)
+
+    run()
