@@ -77,7 +77,10 @@ WSGI_APPLICATION = "kehriz.wsgi.application"
 # Database: a SpatiaLite file by default; DATABASE_URL=postgis://user:pass@host:5432/name for
 # PostgreSQL + PostGIS.
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"spatialite:///{BASE_DIR / 'kehriz.sqlite3'}"),
+    # An empty DATABASE_URL means the default too (the embedded SpatiaLite file).
+    "default": environ.Env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"spatialite:///{BASE_DIR / 'kehriz.sqlite3'}"
+    ),
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):

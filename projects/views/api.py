@@ -12,7 +12,7 @@ import django_filters.rest_framework as df_rest
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, FloatField, Func, Max, Prefetch, ProtectedError, RestrictedError
+from django.db.models import Count, F, Max, Prefetch, ProtectedError, RestrictedError
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -36,8 +36,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from projects import maplayer, services
 from projects import serializers as s
-from projects import services
 from projects.filters import (
     DistrictFilterSet,
     FollowUpFilterSet,
@@ -65,16 +65,6 @@ from projects.permissions import RolePermission, StatusChangePermission
 from projects.views.common import visible_kehriz
 
 GEOJSON = "application/geo+json"
-
-
-class _X(Func):
-    function = "ST_X"
-    output_field = FloatField()
-
-
-class _Y(Func):
-    function = "ST_Y"
-    output_field = FloatField()
 
 
 def _etag(request, *parts):
@@ -143,42 +133,7 @@ class KehrizMapLayer(_Layer):
         version = _version(queryset)
 
         def build():
-            rows = (
-                queryset.order_by("pk")
-                .values_list(
-                    "pk",
-                    "name",
-                    "status",
-                    "functionality",
-                    "village__name",
-                    "district__slug",
-                    "last_visit_on",
-                    "last_discharge_lps",
-                )
-                .annotate(x=_X(F("outlet")), y=_Y(F("outlet")))
-            )
-            features = [
-                {
-                    "type": "Feature",
-                    "id": pk,
-                    "geometry": {"type": "Point", "coordinates": [round(x, 5), round(y, 5)]},
-                    "properties": {
-                        "name": name,
-                        "status": status,
-                        "functionality": functionality,
-                        "village": village or "",
-                        "district": district,
-                        "visited": visited.isoformat() if visited else None,
-                        "lps": float(lps) if lps is not None else None,
-                    },
-                }
-                for pk, name, status, functionality, village, district, visited, lps, x, y in rows
-            ]
-            return json.dumps(
-                {"type": "FeatureCollection", "features": features},
-                ensure_ascii=False,
-                separators=(",", ":"),
-            )
+            return maplayer.feature_collection(queryset)
 
         return _cached(request, _etag(request, *version.values()), build)
 
@@ -274,6 +229,23 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+class NullsLastOrdering(drf_filters.OrderingFilter):
+    """``ordering=`` with empty values last in both directions, on SpatiaLite and PostGIS alike
+    (PostgreSQL puts NULLs first when descending): "latest visit first" lists the never-visited
+    after every visited kəhriz."""
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        return queryset.order_by(
+            *(
+                F(term[1:]).desc(nulls_last=True) if term.startswith("-") else F(term).asc(nulls_last=True)
+                for term in ordering
+            )
+        )
+
+
 class Pagination(PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
@@ -297,7 +269,7 @@ class GeoPagination(GeoJsonPagination):
 class RoleViewSet(viewsets.ModelViewSet):
     permission_classes = [RolePermission]
     pagination_class = Pagination
-    filter_backends = [df_rest.DjangoFilterBackend, drf_filters.OrderingFilter]
+    filter_backends = [df_rest.DjangoFilterBackend, NullsLastOrdering]
 
     def district_ids_of(self, obj):
         raise NotImplementedError
@@ -311,7 +283,7 @@ class DistrictViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = District.objects.all()
     serializer_class = s.DistrictSerializer
     pagination_class = GeoPagination
-    filter_backends = [df_rest.DjangoFilterBackend, drf_filters.OrderingFilter]
+    filter_backends = [df_rest.DjangoFilterBackend, NullsLastOrdering]
     filterset_class = DistrictFilterSet
     ordering_fields = ["name_az", "slug"]
     lookup_field = "slug"
@@ -402,7 +374,7 @@ class StatusEventViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = StatusEvent.objects.select_related("kehriz", "changed_by")
     serializer_class = s.StatusEventSerializer
     pagination_class = Pagination
-    filter_backends = [df_rest.DjangoFilterBackend, drf_filters.OrderingFilter]
+    filter_backends = [df_rest.DjangoFilterBackend, NullsLastOrdering]
     filterset_class = StatusEventFilterSet
     ordering_fields = ["changed_on"]
 
@@ -532,7 +504,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     queryset = Observation.objects.select_related("kehriz").prefetch_related("people_met", "follow_ups")
     serializer_class = s.ObservationSerializer
     pagination_class = Pagination
-    filter_backends = [df_rest.DjangoFilterBackend, drf_filters.OrderingFilter]
+    filter_backends = [df_rest.DjangoFilterBackend, NullsLastOrdering]
     filterset_class = ObservationFilterSet
     ordering_fields = ["observed_on", "discharge_lps"]
 
