@@ -210,7 +210,7 @@ def record_initial_status(*, kehriz, user=None, on_date=None, note=""):
         note=note or _("Status when first recorded."),
     )
     if kehriz.status_changed_on != on_date:
-        Kehriz.objects.filter(pk=kehriz.pk).update(status_changed_on=on_date)
+        Kehriz.objects.filter(pk=kehriz.pk).update(status_changed_on=on_date, updated_at=timezone.now())
         kehriz.status_changed_on = on_date
     return event
 
@@ -280,7 +280,12 @@ def unusual_discharge_above(kehriz, exclude=None):
     history = Observation.objects.filter(kehriz=kehriz, discharge_lps__isnull=False)
     if exclude:
         history = history.exclude(pk=exclude)
-    highest = history.aggregate(highest=Max("discharge_lps"))["highest"]
+    return unusual_discharge_limit(history.aggregate(highest=Max("discharge_lps"))["highest"])
+
+
+def unusual_discharge_limit(highest):
+    """The limit of ``unusual_discharge_above`` from a kəhriz's highest reading (None: none yet),
+    for lists that fetch the highest readings of many kəhriz in one query."""
     if not highest:
         return UNUSUAL_DISCHARGE_LPS
     return min(UNUSUAL_DISCHARGE_LPS, (highest * UNUSUAL_DISCHARGE_FACTOR).quantize(Decimal("0.01")))

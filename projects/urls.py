@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from projects.views import api, dashboard, district, kehriz, pages
+from projects.views import api, dashboard, district, field, kehriz, pages
 
 app_name = "projects"
 
@@ -24,6 +24,12 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("districts/<slug:slug>/", district.district_detail, name="district"),
     path("kehriz/<int:pk>/", kehriz.kehriz_detail, name="kehriz"),
+    path("field/", field.app, name="field"),
+    path("field/login/", field.FieldLoginView.as_view(), name="field-login"),
+    path("field/logout/", field.FieldLogoutView.as_view(), name="field-logout"),
+    path("field/kehriz.json", field.kehriz_list, name="field-kehriz"),
+    path("field/sw.js", field.service_worker, name="field-service-worker"),
+    path("field/manifest.webmanifest", field.manifest, name="field-manifest"),
     path("api/v1/kehriz/map/", api.KehrizMapLayer.as_view(), name="api-kehriz-map"),
     path("api/v1/kehriz/routes/", api.KehrizRouteLayer.as_view(), name="api-kehriz-routes"),
     path(

@@ -1,0 +1,326 @@
+"""The field app (``/field/``): log monitoring visits from a phone, with or without signal.
+
+The pages here are only the shell, its offline machinery and the officer's kəhriz list. Visits
+and photos are sent by the phone to the REST API's idempotent creation (``/api/v1/visits/``,
+``/api/v1/photos/``), so the field app refuses exactly what the API and the admin refuse.
+
+- ``app``: the single page (login required; field officers and data managers);
+- ``kehriz_list``: the kəhriz the user may record visits to, as compact JSON (a constant number
+  of queries), with each one's search keys (folded as in projects/text.py) and the discharge
+  above which a reading asks for confirmation (services.unusual_discharge_limit);
+- ``service_worker``: the service worker script, served under /field/ so that its scope covers
+  the app, with the list of files to keep on the phone and a version that changes with them;
+- ``manifest``: the web app manifest, so that the app can be installed on a phone."""
+
+import hashlib
+import json
+
+from django.contrib.auth import views as auth_views
+from django.contrib.staticfiles import finders
+from django.db.models import F, FloatField, Func, Max
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse, reverse_lazy
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext as _
+
+from projects import roles, services
+from projects.models import District, Functionality, Kehriz, Observation, PersonMet
+
+# Sending: the first retry after a failure, doubling up to the longest wait (seconds).
+RETRY_FIRST_S = 2
+RETRY_MAX_S = 60
+# Photos are shrunk on the phone so that their long side is at most this (pixels).
+PHOTO_MAX_SIDE = 1600
+
+# The files the service worker keeps on the phone (static paths), besides the app page itself,
+# the manifest and the kəhriz list.
+SHELL_STATIC = [
+    "projects/site.css",
+    "projects/favicon.svg",
+    "projects/field/field.css",
+    "projects/field/fold.js",
+    "projects/field/store.js",
+    "projects/field/field.js",
+    "projects/field/icon-192.png",
+    "projects/field/icon-512.png",
+]
+SERVICE_WORKER = "projects/field/sw.js"
+
+
+class _X(Func):
+    function = "ST_X"
+    output_field = FloatField()
+
+
+class _Y(Func):
+    function = "ST_Y"
+    output_field = FloatField()
+
+
+def can_record(user):
+    return user.is_authenticated and (roles.can_edit_everything(user) or roles.is_field_officer(user))
+
+
+def _field_kehriz(user):
+    return Kehriz.objects.editable_by(user)
+
+
+class FieldLoginView(auth_views.LoginView):
+    """A phone-sized sign-in page for the field app (no staff status needed)."""
+
+    template_name = "projects/field/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return reverse("projects:field")
+
+
+class FieldLogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("projects:field-login")
+
+
+def app(request):
+    """The field app's single page. Works offline once loaded (see the service worker)."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('projects:field-login')}?next={reverse('projects:field')}")
+    if not can_record(request.user):
+        return render(request, "projects/field/not_allowed.html", status=403)
+    config = {
+        "user": request.user.get_username(),
+        "language": get_language(),
+        "urls": {
+            "app": reverse("projects:field"),
+            "kehriz": reverse("projects:field-kehriz"),
+            "serviceWorker": reverse("projects:field-service-worker"),
+            "login": reverse("projects:field-login"),
+            "visits": reverse("projects:api-visit-list"),
+            "photos": reverse("projects:api-photo-list"),
+            "kehrizPage": reverse("projects:kehriz", args=[0]),
+        },
+        "retry": {"first": RETRY_FIRST_S, "max": RETRY_MAX_S},
+        "photoMaxSide": PHOTO_MAX_SIDE,
+        "farM": services.OBSERVER_DISTANCE_FLAG_M,
+        "functionalities": [[v, str(label)] for v, label in Functionality.choices],
+        "methods": [[v, str(label)] for v, label in Observation.DischargeMethod.choices],
+        "roles": [[v, str(label)] for v, label in PersonMet.Role.choices],
+        "fields": _field_labels(),
+        "labels": {key: str(label) for key, label in LABELS.items()},
+    }
+    response = render(
+        request,
+        "projects/field/app.html",
+        {"config": config, "manifest_url": reverse("projects:field-manifest")},
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def kehriz_list(request):
+    """The kəhriz this user may record visits to: what the phone needs to choose one offline,
+    sort by distance, search folded, and warn about an unusually high discharge."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"detail": _("Sign in to see your kəhriz.")}, status=401)
+    if not can_record(request.user):
+        return JsonResponse({"detail": _("Only field officers and data managers record visits.")}, status=403)
+    rows = (
+        _field_kehriz(request.user)
+        .order_by("name", "pk")
+        .annotate(highest=Max("observations__discharge_lps"), x=_X(F("outlet")), y=_Y(F("outlet")))
+        .values_list(
+            "pk",
+            "name",
+            "code",
+            "village__name",
+            "district_id",
+            "functionality",
+            "last_visit_on",
+            "last_discharge_lps",
+            "highest",
+            "x",
+            "y",
+            "search_text",
+            "village__search_text",
+            "district__search_text",
+        )
+    )
+    kehriz = []
+    district_ids = set()
+    for pk, name, code, village, district_id, functionality, visited, lps, highest, x, y, *keys in rows:
+        district_ids.add(district_id)
+        kehriz.append(
+            {
+                "id": pk,
+                "name": name,
+                "code": code,
+                "village": village or "",
+                "district": district_id,
+                "lon": round(x, 6) if x is not None else None,
+                "lat": round(y, 6) if y is not None else None,
+                "functionality": functionality,
+                "lastVisit": visited.isoformat() if visited else None,
+                "lastLps": float(lps) if lps is not None else None,
+                "unusualAbove": float(services.unusual_discharge_limit(highest)),
+                "search": "".join(key or "" for key in keys),
+            }
+        )
+    districts = {
+        d.pk: d.short_name for d in District.objects.filter(pk__in=district_ids).only("pk", "name_az")
+    }
+    response = JsonResponse(
+        {"kehriz": kehriz, "districts": districts, "user": request.user.get_username()},
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
+    )
+    response["Cache-Control"] = "no-cache"
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _read_static(path):
+    found = finders.find(path)
+    with open(found, "rb") as handle:
+        return handle.read()
+
+
+def service_worker(request):
+    """The service worker, under /field/ so that its scope is the app. Its version changes with
+    any file it keeps, so that phones pick up a new version of the app."""
+    precache = [static(path) for path in SHELL_STATIC]
+    digest = hashlib.sha256()
+    for path in [*SHELL_STATIC, SERVICE_WORKER]:
+        digest.update(_read_static(path))
+    settings_js = json.dumps(
+        {
+            "version": digest.hexdigest()[:16],
+            "app": reverse("projects:field"),
+            "kehriz": reverse("projects:field-kehriz"),
+            "manifest": reverse("projects:field-manifest"),
+            "static": precache,
+        }
+    )
+    body = f"self.FIELD_SW = {settings_js};\n" + _read_static(SERVICE_WORKER).decode()
+    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = reverse("projects:field")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def manifest(request):
+    data = {
+        "name": _("Kəhriz field visits"),
+        "short_name": _("Kəhriz visits"),
+        "description": _("Log monitoring visits to kəhriz, with or without signal."),
+        "lang": get_language(),
+        "start_url": reverse("projects:field"),
+        "scope": reverse("projects:field"),
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#fbfaf7",
+        "theme_color": "#0b6e99",
+        "icons": [
+            {"src": static("projects/field/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("projects/field/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {
+                "src": static("projects/field/icon-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    patch_vary_headers(response, ["Accept-Language", "Cookie"])
+    return response
+
+
+def _field_labels():
+    """Names of the API's fields, to show the server's reasons next to what they are about."""
+    from projects.models import FollowUp, MonitoringVisit
+
+    labels = {}
+    for model in (MonitoringVisit, Observation, PersonMet, FollowUp):
+        for field in model._meta.concrete_fields:
+            labels.setdefault(field.name, str(field.verbose_name))
+    labels.update(
+        {
+            "observations": str(_("Kəhriz visited")),
+            "people_met": str(_("People met")),
+            "follow_ups": str(_("Follow-up actions")),
+            "image": str(_("Photo")),
+            "non_field_errors": "",
+            "detail": "",
+        }
+    )
+    return labels
+
+
+# Messages the phone shows itself (everything else is in the template).
+LABELS = {
+    "waitingNone": gettext_lazy("Every visit has been sent."),
+    "refusedSome": gettext_lazy("The server refused a record: see why below, then fix or discard it."),
+    "sending": gettext_lazy("Sending…"),
+    "offline": gettext_lazy("No connection: visits are kept on this phone and sent when it returns."),
+    "retryIn": gettext_lazy("Trying again in %(seconds)s s."),
+    "signIn": gettext_lazy("Sign in again to send the visits waiting on this phone."),
+    "otherUser": gettext_lazy("Recorded by %(user)s: sign in as %(user)s to send it."),
+    "draft": gettext_lazy("Draft (not sent)"),
+    "queued": gettext_lazy("Waiting to be sent"),
+    "sent": gettext_lazy("Sent"),
+    "refused": gettext_lazy("Refused by the server"),
+    "photosWaiting": gettext_lazy("photos waiting: %(count)s"),
+    "photosSent": gettext_lazy("photos sent: %(count)s"),
+    "photoRefused": gettext_lazy("A photo was refused: %(reason)s"),
+    "edit": gettext_lazy("Edit"),
+    "fix": gettext_lazy("Fix and send again"),
+    "retry": gettext_lazy("Send again"),
+    "discard": gettext_lazy("Discard"),
+    "discardPhoto": gettext_lazy("Discard this photo"),
+    "confirmDiscard": gettext_lazy("Discard this visit from the phone? It has not been sent."),
+    "confirmDiscardPhoto": gettext_lazy("Discard this photo from the phone? It has not been sent."),
+    "remove": pgettext_lazy("field app", "Remove"),
+    "kehrizCount": gettext_lazy("kəhriz: %(count)s"),
+    "noVisits": gettext_lazy("No visits on this phone yet."),
+    "noKehriz": gettext_lazy("No kəhriz match."),
+    "noDistricts": gettext_lazy("No kəhriz in your districts. Ask a data manager to assign your districts."),
+    "kehrizFailed": gettext_lazy("The list of kəhriz could not be loaded. Connect once to load it."),
+    "km": gettext_lazy("%(km)s km"),
+    "positionWaiting": gettext_lazy("Finding your position…"),
+    "positionNone": gettext_lazy("Position not available: %(reason)s"),
+    "position": gettext_lazy("%(lat)s, %(lon)s (± %(accuracy)s m)"),
+    "positionFromOutlet": gettext_lazy("%(km)s km from the outlet."),
+    "far": gettext_lazy(
+        "You seem to be %(km)s km from this kəhriz's outlet. You can still save: the observation will "
+        "be flagged for review."
+    ),
+    "sortedByDistance": gettext_lazy("Nearest first, from your position."),
+    "sortedByName": gettext_lazy("By name (your position is not known)."),
+    "required": gettext_lazy("This field is required."),
+    "futureVisit": gettext_lazy("A visit cannot start in the future."),
+    "futureObservation": gettext_lazy("An observation cannot be dated in the future."),
+    "endBeforeStart": gettext_lazy("The end date cannot be before the start date."),
+    "outsideVisit": gettext_lazy("The observation date must fall within the visit (%(start)s – %(end)s)."),
+    "negative": gettext_lazy("A discharge cannot be negative."),
+    "needMethod": gettext_lazy("Say how the discharge was measured."),
+    "unusual": gettext_lazy(
+        "%(lps)s L/s is unusually high for this kəhriz (above %(usual)s L/s). Check the value; if it "
+        "is right, confirm it below."
+    ),
+    "confirmUnusual": gettext_lazy("Confirm the unusually high discharge, or correct it."),
+    "noKehrizAdded": gettext_lazy("Add at least one kəhriz."),
+    "bucketResult": gettext_lazy("%(lps)s L/s (average of %(count)s timings: %(seconds)s s)"),
+    "bucketNeed": gettext_lazy("Give the bucket's volume and at least one timing."),
+    "stop": gettext_lazy("Stop"),
+    "start": gettext_lazy("Start the stopwatch"),
+    "photoFailed": gettext_lazy("This photo could not be read."),
+    "serverError": gettext_lazy("The server could not store it (error %(status)s). It will try again."),
+    "observationOf": gettext_lazy("%(kehriz)s: %(message)s"),
+    "alreadyStored": gettext_lazy(
+        "This visit had reached the server before your changes, which were not applied: correct it "
+        "in the data entry pages."
+    ),
+    "serviceWorkerFailed": gettext_lazy("This browser cannot keep the app for offline use."),
+    "offlineReady": gettext_lazy("Ready to work offline."),
+}
