@@ -24,6 +24,16 @@ def english(settings):
         yield
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (the dashboard keeps its content there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def media_in_tmp(settings, tmp_path):
     """Uploaded photos go to a temporary folder, never into the project."""

@@ -478,7 +478,23 @@ def test_query_count_does_not_grow_with_the_data(goranboy, viewer_client, signed
     hundred = count_queries(client)
     assert one == hundred
     assert hundred <= 15 + (2 if signed_in else 0)  # + session and user when signed in
-    assert client.get(URL).context["overall"]["total"] == 100
+    # Asked again with nothing changed, the page comes from the cache: one query to see that
+    # nothing changed (plus session and user when signed in).
+    assert count_queries(client) == 1 + (2 if signed_in else 0)
+
+
+def test_a_change_shows_at_once_although_the_page_is_cached(goranboy):
+    client = anonymous()
+    project = factories.ProjectFactory()
+    build(1, goranboy, project)
+    assert client.get(URL).context["overall"]["total"] == 1
+    assert "overall" not in client.get(URL).context  # the second time, from the cache
+    build(2, goranboy, project)
+    assert client.get(URL).context["overall"]["total"] == 3
+    # Each language and each kind of reader has its own copy.
+    azerbaijani = client.get(URL, HTTP_ACCEPT_LANGUAGE="az")
+    assert azerbaijani.context["overall"]["total"] == 3
+    assert "Programme dashboard" not in azerbaijani.content.decode()
 
 
 # --- The chart helper -------------------------------------------------------------------------

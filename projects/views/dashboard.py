@@ -18,15 +18,21 @@ Reported figures (what a project said, with its source) are shown apart from the
 """
 
 import datetime
+import hashlib
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from projects.dashboard_charts import bar_chart_svg
@@ -34,12 +40,15 @@ from projects.models import (
     District,
     FollowUp,
     Functionality,
+    Kehriz,
+    MonitoringVisit,
     Observation,
     Project,
     ReportedFigure,
     RestorationWork,
     Status,
     StatusEvent,
+    Village,
 )
 from projects.views.common import FUNCTIONALITY_COLOURS, STATUS_COLOURS, visible_kehriz
 
@@ -49,6 +58,16 @@ TREND_MONTHS = 24
 
 
 # --- Links ------------------------------------------------------------------------------------
+
+
+class MonthOf(TruncMonth):
+    """The first day of a date's month. On SQLite, Django truncates dates with a Python function
+    called once a row (most of the dashboard's time at 100,000 observations); SQLite stores dates
+    as ISO text, so the month is its first seven characters."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.lhs)
+        return f"(substr({sql}, 1, 7) || '-01')", params
 
 
 def _url(base, params):
@@ -251,7 +270,7 @@ def collect(user, today=None):
             kehriz__in=visible_ids, observed_on__gte=first_month, discharge_lps__isnull=False
         )
         .order_by()
-        .annotate(month=TruncMonth("observed_on"))
+        .annotate(month=MonthOf("observed_on"))
         .values("month")
         .annotate(mean=Avg("discharge_lps"), n=Count("pk"), kehriz=Count("kehriz", distinct=True))
     }
@@ -579,7 +598,7 @@ def reported_by(figure):
     return text + "."
 
 
-def dashboard(request):
+def dashboard_context(request):
     data = collect(request.user)
     overall = data["overall"]
     figures = [
@@ -607,4 +626,58 @@ def dashboard(request):
         "cutoff": data["cutoff"],
         "days": NOT_VISITED_DAYS,
     }
-    return render(request, "projects/dashboard.html", context)
+    return context
+
+
+# The dashboard is read far more often than the data changes: its content is kept in the cache
+# under a key that changes with the data (row counts and latest change of every table it counts),
+# the day (the 90-day and overdue counts move with it), the language and what the reader may see.
+# A cached copy is never served after a change; CACHE_SECONDS only bounds what an unusual change
+# that touches no counted table's rows (none is known) could leave showing.
+CACHE_SECONDS = 600
+VERSIONED = [
+    District,
+    Village,
+    Project,
+    ReportedFigure,
+    Kehriz,
+    Kehriz.projects.through,
+    StatusEvent,
+    RestorationWork,
+    MonitoringVisit,
+    Observation,
+    FollowUp,
+]
+
+
+def data_version():
+    """One query: how many rows each counted table has and when the latest changed."""
+    parts = []
+    for model in VERSIONED:
+        table = connection.ops.quote_name(model._meta.db_table)
+        latest = "MAX(updated_at)" if any(f.name == "updated_at" for f in model._meta.fields) else "NULL"
+        parts.append(f"SELECT COUNT(*), {latest} FROM {table}")
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts))
+        return cursor.fetchall()
+
+
+def dashboard(request):
+    key = (
+        "dashboard:"
+        + hashlib.sha1(
+            repr(
+                (
+                    get_language(),
+                    request.user.is_authenticated,
+                    timezone.localdate().isoformat(),
+                    data_version(),
+                )
+            ).encode()
+        ).hexdigest()
+    )
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string("projects/dashboard_body.html", dashboard_context(request), request=request)
+        cache.set(key, body, CACHE_SECONDS)
+    return render(request, "projects/dashboard.html", {"body": mark_safe(body)})
