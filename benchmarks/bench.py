@@ -35,6 +35,7 @@ OUT = ROOT / "docs" / "performance.md"
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,10000,50000").split(",")]
 VISITS = int(os.environ.get("BENCH_VISITS", "10"))
 POSTGIS_URL = os.environ.get("BENCH_POSTGIS_URL", "postgis://postgres@127.0.0.1:5432/kehriz_bench")
+NAIVE_UP_TO = int(os.environ.get("BENCH_NAIVE_UP_TO", "10000"))
 SPATIALITE_URL = os.environ.get("BENCH_SPATIALITE_URL", "spatialite:////tmp/kehriz-bench.sqlite3")
 
 
@@ -144,6 +145,11 @@ def child(label):
             ("d", "admin: observations changelist", http(manager, "/admin/projects/observation/")),
         ]
         for group, name, run in cases:
+            if group == "c" and size > NAIVE_UP_TO:
+                # Over a minute a request at 50,000: its ratio is reported where the targets are
+                # set (10,000), and `make bench` stays under 15 minutes.
+                log(f"  {name}: not run above {NAIVE_UP_TO:,} kəhriz")
+                continue
             queries = []
 
             def count(execute, sql, *args, queries=queries):

@@ -6,6 +6,8 @@ from django import forms
 from django.contrib.gis.geos import Polygon
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from projects.models import (
     District,
@@ -56,13 +58,23 @@ class BBoxFilter(django_filters.Filter):
         return qs.filter(**{f"{self.field_name}__intersects": value})
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
+    """Records chosen by slug or code, repeatable (``?district=a&district=b``)."""
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CodeFilter(django_filters.ModelChoiceFilter):
+    """A record chosen by its code."""
+
+
 class KehrizFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_text",
         help_text=_("Name, code, village or district; Azerbaijani letters are optional."),
     )
-    district = django_filters.ModelMultipleChoiceFilter(
+    district = SlugsFilter(
         label=_("District"),
         field_name="district__slug",
         to_field_name="slug",
@@ -75,7 +87,7 @@ class KehrizFilterSet(django_filters.FilterSet):
     functionality = django_filters.MultipleChoiceFilter(
         label=_("Functionality"), choices=Functionality.choices, widget=forms.CheckboxSelectMultiple
     )
-    project = django_filters.ModelChoiceFilter(
+    project = CodeFilter(
         label=_("Project"),
         to_field_name="code",
         queryset=Project.objects.all(),

@@ -81,13 +81,26 @@ def test_layer_answers_304_until_something_changes(client):
     first = client.get(LAYER)
     etag = first["ETag"]
     assert client.get(LAYER, HTTP_IF_NONE_MATCH=etag).status_code == 304
-    # Another filter is another answer.
-    assert client.get(LAYER + "?status=identified", HTTP_IF_NONE_MATCH=etag).status_code == 200
+    # Another filter with another answer.
+    assert client.get(LAYER + "?status=handed_over", HTTP_IF_NONE_MATCH=etag).status_code == 200
     kehriz.name = "Renamed"
     kehriz.save()
     changed = client.get(LAYER, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
     assert changed.json()["features"][0]["properties"]["name"] == "Renamed"
+
+
+@pytest.mark.django_db
+def test_layer_changes_when_the_village_is_renamed(client):
+    kehriz = KehrizFactory()
+    kehriz.village = VillageFactory(name="Köhnə kənd", district=kehriz.district)
+    kehriz.save()
+    etag = client.get(LAYER)["ETag"]
+    kehriz.village.name = "Yeni kənd"
+    kehriz.village.save()
+    response = client.get(LAYER, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response.json()["features"][0]["properties"]["village"] == "Yeni kənd"
 
 
 @pytest.mark.django_db
