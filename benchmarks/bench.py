@@ -157,13 +157,13 @@ def child(label):
                 return execute(sql, *args)
 
             if group == "c":
-                # The naive baseline takes seconds to minutes a run: its first run is the one whose
-                # queries are counted, and it is timed fewer times.
-                repeat = {1000: 3, 10000: 2}.get(size, 1)
+                # The naive baseline takes seconds a run: its first run is the one whose queries
+                # are counted, and it is timed fewer times.
+                repeat = {1000: 3}.get(size, 2)
                 with connection.execute_wrapper(count):
                     body = run()
             else:
-                repeat = 7 if size >= 50000 else 15
+                repeat = 5 if size >= 50000 else 15
                 body = run()  # warm-up (and the body whose size is reported)
                 with connection.execute_wrapper(count):
                     run()
@@ -350,6 +350,34 @@ def machine():
     return f"{platform.node()}: {os.cpu_count()} cores ({cpu}){memory}, {system}"
 
 
+# Explanations that hold for every run (the numbers they cite are from the last full run).
+NOTES = """
+## Notes on these numbers
+
+- **How the map layer meets its bound.** The layer is assembled by the database in the same
+  kind of single JSON-aggregation query as the lower bound (projects/maplayer.py), with the
+  reader's filters as a subquery, and its ETag is the digest of that text: one query per request.
+  On PostGIS it comes out *faster* than the bench's hand-written query (ratio below 1): the
+  planner runs the app's `id IN (filtered subquery)` form as a hash semi-join, which beats the
+  plain `WHERE is_published` scan of the lower-bound query; the two return the same text.
+- **The naive baseline** (every field, Kehriz.objects.all(), GeoFeatureModelSerializer) makes one
+  query per kəhriz for its many-to-many field; at 50,000 kəhriz a single request takes over a
+  minute and a half, so it is measured at 1,000 and 10,000 only (`BENCH_NAIVE_UP_TO`).
+- **The dashboard** keeps its content in the cache until the data changes: a view costs one query
+  that checks the row counts and latest change of every table it counts ("dashboard"). The first
+  view after a change recomputes everything ("first view after a change"): 12 queries, about
+  0.3–0.4 s at 10,000 kəhriz (100,000 observations), above the 300 ms page target. What would
+  meet it: summary rows per district and month kept up to date on each write (or recomputed by
+  a job right after a change), so that no visitor pays the recomputation; we chose the cache,
+  which is exact and simple, because the programme's data changes a few times a day while the
+  dashboard is read much more often.
+- **At 50,000 kəhriz** (500,000 observations) the version check itself (row counts and the
+  latest `updated_at` of each table, read by a full scan) is most of the dashboard's 0.1–0.25 s,
+  and the observations changelist passes 300 ms on SpatiaLite; indexes on `updated_at`, or a
+  change counter bumped on each write, would make the check constant.
+"""
+
+
 def write_report(rows, seconds):
     def find(db, size, name):
         return next((r for r in rows if r["db"] == db and r["size"] == size and r["name"] == name), None)
@@ -394,6 +422,7 @@ def write_report(rows, seconds):
                 lines.append(f"| {size:,} | {ab:.2f} | {ca:.1f} | {a['build_s']:.0f} |")
         lines.append("")
     lines += targets(rows)
+    lines += NOTES.splitlines()
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
