@@ -371,10 +371,9 @@ NOTES = """
   a job right after a change), so that no visitor pays the recomputation; we chose the cache,
   which is exact and simple, because the programme's data changes a few times a day while the
   dashboard is read much more often.
-- **At 50,000 kəhriz** (500,000 observations) the version check itself (row counts and the
-  latest `updated_at` of each table, read by a full scan) is most of the dashboard's 0.1–0.25 s,
-  and the observations changelist passes 300 ms on SpatiaLite; indexes on `updated_at`, or a
-  change counter bumped on each write, would make the check constant.
+- **At 50,000 kəhriz** (500,000 observations) the dashboard's version check itself (row counts
+  and the latest `updated_at` of each table, read by a full scan) is most of its 0.1–0.25 s;
+  indexes on `updated_at`, or a change counter bumped on each write, would make it constant.
 """
 
 

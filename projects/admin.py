@@ -903,6 +903,9 @@ class ObservationAdmin(
     # years of every observation on each page, the slowest part of this list at 100,000 rows.
     list_filter = ["observed_on", "functionality", KehrizDistrictFilter, "discharge_method", "needs_review"]
     list_select_related = ["kehriz", "visit"]
+    # Newest first, by the date index alone: the model's ordering also sorts by kəhriz name, which
+    # makes the database sort every observation to show the first page.
+    ordering = ["-observed_on", "-id"]
     search_fields = ["kehriz__name"]
     autocomplete_fields = ["kehriz", "visit"]
     readonly_fields = ["needs_review", "review_note"]

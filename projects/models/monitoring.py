@@ -134,7 +134,7 @@ class Observation(TimeStampedModel):
         ordering = ["-observed_on", "kehriz__name", "id"]
         indexes = [
             models.Index(fields=["kehriz", "-observed_on"], name="observation_kehriz_date_idx"),
-            models.Index(fields=["-observed_on"], name="observation_date_idx"),
+            models.Index(fields=["-observed_on", "-id"], name="observation_date_idx"),
             models.Index(fields=["functionality"], name="observation_function_idx"),
         ]
         constraints = [
