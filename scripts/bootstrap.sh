@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
-# GDAL, GEOS and PROJ (GeoDjango), SpatiaLite (the default database), gettext (translations).
-SYSTEM_PACKAGES="python3 python3-venv gdal-bin libgdal-dev libsqlite3-mod-spatialite binutils libproj-dev gettext ${EXTRA_SYSTEM_PACKAGES:-}"
+# GDAL, GEOS and PROJ (GeoDjango), SpatiaLite (the default database), gettext (translations);
+# g++ and python3-dev build GDAL's Python bindings (C++) against libgdal-dev below.
+SYSTEM_PACKAGES="python3 python3-venv python3-dev g++ gdal-bin libgdal-dev libsqlite3-mod-spatialite binutils libproj-dev gettext ${EXTRA_SYSTEM_PACKAGES:-}"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
