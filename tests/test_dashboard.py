@@ -436,9 +436,10 @@ def test_page_is_accessible_and_translatable_markup(dataset):
 
 
 def build(n, district, project):
+    """n kəhriz, each with a visit of its own: the kəhriz and the visits grow together."""
     today = timezone.localdate()
-    visit = factories.MonitoringVisitFactory(start_date=today, end_date=None)
     for i in range(n):
+        visit = factories.MonitoringVisitFactory(start_date=today, end_date=None)
         k = factories.KehrizFactory(
             district=district,
             status=Status.HANDED_OVER if i % 2 else Status.RESTORED,

@@ -298,10 +298,11 @@ def test_accessible_markup(agdam, agdam_kehriz):
 
 
 def add_kehriz(district, n):
+    """n kəhriz, each with a visit of its own: the kəhriz and the visits grow together."""
     today = timezone.localdate()
-    visit = factories.MonitoringVisitFactory(start_date=today, end_date=None)
     village = factories.VillageFactory(district=district)
     for i in range(n):
+        visit = factories.MonitoringVisitFactory(start_date=today, end_date=None)
         k = factories.KehrizFactory(
             district=district,
             village=village if i % 2 else None,

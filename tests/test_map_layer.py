@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from projects.models import Status
-from tests.factories import AGDAM, CEBRAYIL, KehrizFactory, VillageFactory, district
+from tests.factories import AGDAM, CEBRAYIL, KehrizFactory, ObservationFactory, VillageFactory, district
 
 LAYER = reverse("projects:api-kehriz-map")
 ROUTES = reverse("projects:api-kehriz-routes")
@@ -124,15 +124,16 @@ def count_queries(client, url):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", [LAYER, LAYER + "?district=cebrayil-rayonu&q=kehriz", ROUTES, BOUNDARIES])
-def test_layers_make_the_same_number_of_queries_for_1_and_100_kehriz(client, url):
+def test_layers_make_the_same_number_of_queries_for_1_and_100_kehriz_and_visits(client, url):
     from django.contrib.gis.geos import LineString
 
     def add(n):
         for _ in range(n):
-            KehrizFactory(
+            kehriz = KehrizFactory(
                 district=district(CEBRAYIL),
                 route=LineString((47.02, 39.40), (47.02835, 39.39917), srid=4326),
             )
+            ObservationFactory(kehriz=kehriz)  # with a visit of its own
 
     add(1)
     one = count_queries(client, url)
