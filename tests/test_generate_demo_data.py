@@ -165,3 +165,75 @@ def test_it_asks_for_a_number():
     with pytest.raises(CommandError, match="negative"):
         generate("--kehriz", "-1")
     assert not Kehriz.objects.exists()
+
+
+# --- --clear refuses while real records hang on synthetic ones ----------------------------------
+
+
+def assert_nothing_removed(before):
+    assert counts() == before
+    assert Kehriz.objects.filter(is_synthetic=True).count() == N
+
+
+def test_clear_refuses_a_real_observation_on_a_synthetic_visit(demo, goranboy):
+    karvansara = factories.KehrizFactory(name="Karvansara", code="GOR-QRD-01", district=goranboy)
+    visit = MonitoringVisit.objects.filter(is_synthetic=True).first()
+    real = factories.ObservationFactory(visit=visit, kehriz=karvansara)
+    factories.FollowUpFactory(observation=real)
+    before = counts()
+    with pytest.raises(CommandError) as refused:
+        generate("--clear")
+    message = str(refused.value)
+    assert message.startswith("Nothing was removed")
+    assert "1 observation of a real kəhriz is recorded on a synthetic visit" in message
+    assert_nothing_removed(before)
+    assert Observation.objects.filter(pk=real.pk).exists()
+    assert real.follow_ups.count() == 1
+
+
+def test_clear_refuses_a_real_kehriz_in_a_synthetic_village(demo):
+    village = Village.objects.filter(is_synthetic=True).first()
+    for n in range(2):
+        factories.KehrizFactory(code=f"GOR-R-{n}", village=village, district=village.district)
+    before = counts()
+    with pytest.raises(CommandError) as refused:
+        generate("--clear")
+    assert "2 real kəhriz lie in synthetic villages" in str(refused.value)
+    assert_nothing_removed(before)
+    assert Kehriz.objects.real().count() == 2
+
+
+def test_clear_refuses_a_synthetic_observation_on_a_real_visit(demo):
+    visit = factories.MonitoringVisitFactory()
+    factories.ObservationFactory(visit=visit, kehriz=demo.first())
+    before = counts()
+    with pytest.raises(CommandError) as refused:
+        generate("--clear")
+    assert "1 observation of a synthetic kəhriz is recorded on a real visit" in str(refused.value)
+    assert_nothing_removed(before)
+    assert visit.observations.count() == 1
+
+
+def test_clear_names_every_kind_of_dependant(demo, goranboy):
+    village = Village.objects.filter(is_synthetic=True).first()
+    real = factories.KehrizFactory(code="GOR-R-1", village=village, district=village.district)
+    factories.ObservationFactory(visit=MonitoringVisit.objects.filter(is_synthetic=True).first(), kehriz=real)
+    before = counts()
+    with pytest.raises(CommandError) as refused:
+        generate("--clear", "--kehriz", str(N))
+    message = str(refused.value)
+    assert "1 real kəhriz lies in a synthetic village" in message
+    assert "1 observation of a real kəhriz is recorded on a synthetic visit" in message
+    assert_nothing_removed(before)
+
+
+def test_clear_removes_what_users_added_to_synthetic_records_only(demo, media_in_tmp):
+    """Works, follow-ups and photos on synthetic kəhriz and observations are about demo data:
+    they go with it."""
+    observation = Observation.objects.filter(kehriz__in=demo).first()
+    factories.FollowUpFactory(observation=observation)
+    factories.PhotoFactory(observation=observation)
+    factories.RestorationWorkFactory(kehriz=demo.first())
+    generate("--clear")
+    assert not Kehriz.objects.exists()
+    assert not (FollowUp.objects.exists() or Photo.objects.exists() or RestorationWork.objects.exists())

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from projects import services
 from projects.models import (
@@ -73,13 +74,66 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def clear(self):
+        """Remove the synthetic rows and what hangs on them alone (their status histories,
+        observations, and any works, follow-ups or photos added to those), refusing, with nothing
+        deleted, while a real record depends on a synthetic one."""
         synthetic = Kehriz.objects.filter(is_synthetic=True)
+        self.refuse_if_real_records_depend_on_synthetic()
         Observation.objects.filter(kehriz__in=synthetic).delete()
         MonitoringVisit.objects.filter(is_synthetic=True).delete()
         count, _detail = synthetic.delete()
         Village.objects.filter(is_synthetic=True).delete()
         self.stdout.write(_("Synthetic data removed."))
         return count
+
+    def refuse_if_real_records_depend_on_synthetic(self):
+        synthetic = Kehriz.objects.filter(is_synthetic=True)
+        synthetic_visits = MonitoringVisit.objects.filter(is_synthetic=True)
+        in_synthetic_villages = Kehriz.objects.filter(
+            is_synthetic=False, village__in=Village.objects.filter(is_synthetic=True)
+        ).count()
+        real_on_synthetic_visits = (
+            Observation.objects.filter(visit__in=synthetic_visits).exclude(kehriz__in=synthetic).count()
+        )
+        synthetic_on_real_visits = (
+            Observation.objects.filter(kehriz__in=synthetic).exclude(visit__in=synthetic_visits).count()
+        )
+        details = []
+        if in_synthetic_villages:
+            details.append(
+                ngettext(
+                    "%(count)d real kəhriz lies in a synthetic village",
+                    "%(count)d real kəhriz lie in synthetic villages",
+                    in_synthetic_villages,
+                )
+                % {"count": in_synthetic_villages}
+            )
+        if real_on_synthetic_visits:
+            details.append(
+                ngettext(
+                    "%(count)d observation of a real kəhriz is recorded on a synthetic visit",
+                    "%(count)d observations of real kəhriz are recorded on synthetic visits",
+                    real_on_synthetic_visits,
+                )
+                % {"count": real_on_synthetic_visits}
+            )
+        if synthetic_on_real_visits:
+            details.append(
+                ngettext(
+                    "%(count)d observation of a synthetic kəhriz is recorded on a real visit",
+                    "%(count)d observations of synthetic kəhriz are recorded on real visits",
+                    synthetic_on_real_visits,
+                )
+                % {"count": synthetic_on_real_visits}
+            )
+        if details:
+            raise CommandError(
+                _(
+                    "Nothing was removed: real records depend on synthetic ones (%(details)s). "
+                    "Move or delete them first, then run --clear again."
+                )
+                % {"details": "; ".join(details)}
+            )
 
     def generate(self, total, visits_each, rng):
         districts = list(District.objects.programme())
