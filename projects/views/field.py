@@ -264,6 +264,8 @@ LABELS = {
     "sending": gettext_lazy("Sending…"),
     "offline": gettext_lazy("No connection: visits are kept on this phone and sent when it returns."),
     "retryIn": gettext_lazy("Trying again in %(seconds)s s."),
+    "litresPerSecond": gettext_lazy("%(value)s L/s"),
+    "seconds": gettext_lazy("%(value)s s"),
     "signIn": gettext_lazy("Sign in again to send the visits waiting on this phone."),
     "otherUser": gettext_lazy("Recorded by %(user)s: sign in as %(user)s to send it."),
     "draft": gettext_lazy("Draft (not sent)"),

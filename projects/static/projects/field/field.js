@@ -577,7 +577,7 @@
     list.textContent = "";
     current.draft.observations.forEach(function (o, index) {
       var summary = [choiceLabel(cfg.functionalities, o.functionality)];
-      if (number(o.discharge_lps) !== null) summary.push(o.discharge_lps + " L/s");
+      if (number(o.discharge_lps) !== null) summary.push(fmt(L.litresPerSecond, { value: o.discharge_lps }));
       if (o.photos.length) summary.push("📷 " + o.photos.length);
       list.appendChild(el("li", { className: "card observation-card", "data-kehriz": String(o.kehriz) }, [
         el("h3", { text: o.kehrizName }),
@@ -871,7 +871,7 @@
     if (stopwatchStart === null) {
       stopwatchStart = Date.now();
       stopwatchTimer = setInterval(function () {
-        button.textContent = L.stop + " (" + ((Date.now() - stopwatchStart) / 1000).toFixed(1) + " s)";
+        button.textContent = L.stop + " (" + fmt(L.seconds, { value: ((Date.now() - stopwatchStart) / 1000).toFixed(1) }) + ")";
       }, 100);
       button.textContent = L.stop;
       return;
