@@ -915,6 +915,10 @@ class ObservationAdmin(
         return super().get_queryset(request).select_related("kehriz", "visit")
 
     def get_search_results(self, request, queryset, search_term):
+        # Autocomplete on a follow-up's or photo's observation: a field officer picks only
+        # observations of kəhriz in their own districts.
+        if request.GET.get("model_name") in ("followup", "photo") and roles.is_field_officer(request.user):
+            queryset = queryset.filter(kehriz__district__in=roles.district_ids(request.user))
         if not search_term:
             return queryset, False
         return queryset.filter(kehriz__in=Kehriz.objects.search(search_term)), False
@@ -952,6 +956,13 @@ class FollowUpAdmin(DistrictScopedMixin, admin.ModelAdmin):
     def district_ids_of(self, obj):
         return {obj.observation.kehriz.district_id}
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "observation":
+            kwargs = limit_to_officer_districts(
+                request, "observation", kwargs, Observation.objects.all(), "kehriz__district"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     @admin.display(description=_("kəhriz"), ordering="observation__kehriz__name")
     def kehriz(self, obj):
         return obj.observation.kehriz.name
@@ -965,3 +976,10 @@ class PhotoAdmin(DistrictScopedMixin, admin.ModelAdmin):
 
     def district_ids_of(self, obj):
         return {obj.observation.kehriz.district_id}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "observation":
+            kwargs = limit_to_officer_districts(
+                request, "observation", kwargs, Observation.objects.all(), "kehriz__district"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,11 +1,14 @@
 """Roles: viewers read, field officers edit in their own districts, data managers edit all."""
 
 import datetime
+import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
-from projects.models import Kehriz, MonitoringVisit, Observation, StatusEvent
+from projects.models import FollowUp, Kehriz, MonitoringVisit, Observation, Photo, StatusEvent
 from projects.services import record_initial_status
 from tests import factories
 from tests.helpers import admin_form_data, geojson_point, inline_prefix
@@ -204,6 +207,86 @@ def test_a_field_officer_cannot_change_an_observation_outside_their_districts(
     assert officer_client.post(url, data).status_code == 403
     observation.refresh_from_db()
     assert observation.functionality == "functional"
+
+
+def follow_up_data(client, observation):
+    data = admin_form_data(client.get(reverse("admin:projects_followup_add")))
+    data.update(observation=str(observation.pk), action="Line shaft 12 with rings", due_date="2024-05-01")
+    return data
+
+
+def photo_data(client, observation):
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "blue").save(buffer, "JPEG")
+    data = admin_form_data(client.get(reverse("admin:projects_photo_add")))
+    data.update(
+        observation=str(observation.pk),
+        caption="The outlet pool",
+        image=SimpleUploadedFile("outlet.jpg", buffer.getvalue(), content_type="image/jpeg"),
+    )
+    return data
+
+
+ATTACHMENTS = [("followup", FollowUp, follow_up_data), ("photo", Photo, photo_data)]
+
+
+@pytest.mark.usefixtures("media_in_tmp")
+@pytest.mark.parametrize(("model_name", "model", "form_data"), ATTACHMENTS, ids=[a[0] for a in ATTACHMENTS])
+def test_a_field_officer_adds_a_follow_up_or_photo_in_their_district(
+    officer_client, karvansara, model_name, model, form_data
+):
+    observation = factories.ObservationFactory(kehriz=karvansara)
+    response = officer_client.post(
+        reverse(f"admin:projects_{model_name}_add"), form_data(officer_client, observation)
+    )
+    assert response.status_code == 302
+    assert model.objects.get().observation == observation
+
+
+@pytest.mark.usefixtures("media_in_tmp")
+@pytest.mark.parametrize(("model_name", "model", "form_data"), ATTACHMENTS, ids=[a[0] for a in ATTACHMENTS])
+def test_a_field_officer_cannot_add_a_follow_up_or_photo_outside_their_districts(
+    officer_client, asger, model_name, model, form_data
+):
+    observation = factories.ObservationFactory(kehriz=asger)
+    response = officer_client.post(
+        reverse(f"admin:projects_{model_name}_add"), form_data(officer_client, observation)
+    )
+    assert response.status_code == 200
+    assert "observation" in response.context["adminform"].form.errors
+    assert not model.objects.exists()
+
+
+@pytest.mark.usefixtures("media_in_tmp")
+@pytest.mark.parametrize(("model_name", "model", "form_data"), ATTACHMENTS, ids=[a[0] for a in ATTACHMENTS])
+def test_a_field_officer_cannot_move_a_follow_up_or_photo_out_of_their_districts(
+    officer_client, karvansara, asger, model_name, model, form_data
+):
+    own = factories.ObservationFactory(kehriz=karvansara)
+    other = factories.ObservationFactory(kehriz=asger)
+    record = (factories.FollowUpFactory if model is FollowUp else factories.PhotoFactory)(observation=own)
+    url = change_url(record)
+    data = admin_form_data(officer_client.get(url))
+    data["observation"] = str(other.pk)
+    response = officer_client.post(url, data)
+    assert response.status_code == 200
+    assert "observation" in response.context["adminform"].form.errors
+    record.refresh_from_db()
+    assert record.observation == own
+
+
+@pytest.mark.parametrize("model_name", ["followup", "photo"])
+def test_a_field_officer_is_offered_only_their_own_observations(
+    officer_client, manager_client, karvansara, asger, model_name
+):
+    own = factories.ObservationFactory(kehriz=karvansara)
+    other = factories.ObservationFactory(kehriz=asger)
+    params = {"app_label": "projects", "model_name": model_name, "field_name": "observation"}
+    url = reverse("admin:autocomplete")
+    offered = {r["id"] for r in officer_client.get(url, params).json()["results"]}
+    assert offered == {str(own.pk)}
+    offered = {r["id"] for r in manager_client.get(url, params).json()["results"]}
+    assert offered == {str(own.pk), str(other.pk)}
 
 
 def test_a_field_officer_runs_the_status_action_in_their_district(officer_client, field_officer, karvansara):
