@@ -143,13 +143,31 @@ MAP_TILES_ATTRIBUTION = env.str(
     "MAP_TILES_ATTRIBUTION",
     default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
 )
+
+
+class MapTiles:
+    """The background tile layer of every map (the site's pages and the admin's map widgets),
+    read from ``MAP_TILES_URL`` and ``MAP_TILES_ATTRIBUTION`` each time a map is drawn.
+
+    django-leaflet copies ``LEAFLET_CONFIG`` once, when it is imported, and iterates ``TILES``
+    on every ``{% leaflet_map %}``: iterating this object looks the settings up then, so a
+    deployment's environment, ``override_settings`` and tests all decide the tiles a page asks for.
+    """
+
+    def __iter__(self):
+        from django.conf import settings
+
+        options = {"attribution": settings.MAP_TILES_ATTRIBUTION, "maxZoom": 19}
+        return iter([(_("Map"), settings.MAP_TILES_URL, options)])
+
+
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (40.3, 47.6),
     "DEFAULT_ZOOM": 7,
     "MIN_ZOOM": 3,
     "MAX_ZOOM": 18,
     "RESET_VIEW": False,
-    "TILES": [(_("Map"), MAP_TILES_URL, {"attribution": MAP_TILES_ATTRIBUTION, "maxZoom": 19})],
+    "TILES": MapTiles(),
     "ATTRIBUTION_PREFIX": "Leaflet",
 }
 

@@ -72,3 +72,40 @@ def screenshot(driver, name):
     path = ARTIFACTS / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+def unreachable_tiles_url():
+    """A tile URL on this machine where nothing listens (a port just freed), so that every tile
+    request is made and refused at once, as in a field office with no connection."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png"
+
+
+TILE_STATE = """
+    var prefix = arguments[0].split("{")[0];
+    var state = {requested: 0, failed: 0, loaded: 0, other: 0};
+    document.querySelectorAll("img.leaflet-tile").forEach(function (img) {
+      if (img.src.indexOf(prefix) !== 0) { state.other += 1; return; }
+      state.requested += 1;
+      if (img.classList.contains("leaflet-tile-loaded")) state.loaded += 1;
+      else if (img.complete && img.naturalWidth === 0) state.failed += 1;
+    });
+    state.loadedAnywhere = document.querySelectorAll(".leaflet-tile-loaded").length;
+    return state;
+"""
+
+
+def wait_for_failed_tiles(driver, tiles_url, timeout=15):
+    """Wait until the map has asked ``tiles_url`` for tiles and every one of them has failed;
+    returns the counts (tiles from any other address are counted as ``other``)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def settled(d):
+        state = d.execute_script(TILE_STATE, tiles_url)
+        return state if state["requested"] and state["failed"] == state["requested"] else False
+
+    return WebDriverWait(driver, timeout).until(settled)

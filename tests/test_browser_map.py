@@ -4,24 +4,34 @@ import contextlib
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.browser import require_chromium, screenshot, start_chromium, stop_chromium
+from tests.browser import (
+    require_chromium,
+    screenshot,
+    start_chromium,
+    stop_chromium,
+    unreachable_tiles_url,
+    wait_for_failed_tiles,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def sample(settings):
+def tiles_url(settings):
     # Tiles from an address where nothing listens: every tile request fails, as in a field office
     # with no connection. The map must still show boundaries and markers.
-    settings.MAP_TILES_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
-    settings.LEAFLET_CONFIG = {
-        **settings.LEAFLET_CONFIG,
-        "TILES": [("Map", settings.MAP_TILES_URL, {"attribution": "test"})],
-    }
+    settings.MAP_TILES_URL = unreachable_tiles_url()
+    settings.MAP_TILES_ATTRIBUTION = "Test tiles"
+    return settings.MAP_TILES_URL
+
+
+@pytest.fixture
+def sample(tiles_url):
     call_command("load_sample_data", verbosity=0)
 
 
@@ -36,16 +46,42 @@ def open_map(driver, url):
     WebDriverWait(driver, 15).until(lambda d: d.execute_script("return !!window.kehrizMap"))
 
 
-def test_map_shows_the_sample_kehriz_and_boundaries_without_tiles(browser, live_server, sample):
+def test_map_shows_the_sample_kehriz_and_boundaries_without_tiles(browser, live_server, sample, tiles_url):
     open_map(browser, f"{live_server.url}/?status=")
     markers_shown(browser, 3)
     boundaries = browser.execute_script(
         "return document.querySelectorAll('.leaflet-overlay-pane path').length"
     )
     assert boundaries >= 4  # the four programme districts
-    loaded_tiles = browser.execute_script("return document.querySelectorAll('.leaflet-tile-loaded').length")
-    assert loaded_tiles == 0
+    # The page really asked the configured (unreachable) tile server, and every request failed.
+    tiles = wait_for_failed_tiles(browser, tiles_url)
+    assert tiles["requested"] > 0 and tiles["loaded"] == 0 and tiles["other"] == 0
+    assert tiles["loadedAnywhere"] == 0
+    assert "Test tiles" in browser.find_element(By.CSS_SELECTOR, ".leaflet-control-attribution").text
+    # Boundaries and markers are still drawn.
+    paths = "return document.querySelectorAll('.leaflet-overlay-pane path').length"
+    assert browser.execute_script(paths) >= 4
+    assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-markers") == "3"
     screenshot(browser, "map-desktop-all-statuses")
+
+
+@pytest.mark.parametrize("page", ["map", "district", "kehriz"])
+def test_every_map_takes_its_tiles_from_the_settings(client, settings, page):
+    """Not in a browser: the rendered page names the configured tile server, not OpenStreetMap's."""
+    call_command("load_sample_data", verbosity=0)
+    settings.MAP_TILES_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    settings.MAP_TILES_ATTRIBUTION = "Example tiles"
+    from projects.models import Kehriz
+
+    url = {
+        "map": reverse("projects:home"),
+        "district": reverse("projects:district", args=["cebrayil-rayonu"]),
+        "kehriz": reverse("projects:kehriz", args=[Kehriz.objects.filter(is_published=True).first().pk]),
+    }[page]
+    html = client.get(url).content.decode()
+    assert "https://tiles.example.org/{z}/{x}/{y}.png" in html
+    assert "Example tiles" in html
+    assert "tile.openstreetmap.org" not in html
 
 
 def test_default_view_shows_restored_and_handed_over_and_says_when_none_match(browser, live_server, sample):

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +41,6 @@ def map_page(request):
             "form": filterset.form,
             "query": data.urlencode(),
             "config": config,
-            "tiles_url": settings.MAP_TILES_URL,
             "downloads": DOWNLOADS,
         },
     )
