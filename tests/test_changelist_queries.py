@@ -72,6 +72,28 @@ def follow_up_rows(n):
         factories.FollowUpFactory(done=i % 2 == 0, done_on=D(2024, 4, 1) if i % 2 == 0 else None)
 
 
+def project_rows(n):
+    for i in range(n):
+        project = factories.ProjectFactory(donor=["KOICA", "EU"][i % 2])
+        project.districts.add(factories.district(factories.GORANBOY))
+        factories.ReportedFigureFactory(project=project)
+        factories.KehrizFactory().projects.add(project)
+
+
+def reported_figure_rows(n):
+    for i in range(n):
+        figure = factories.ReportedFigureFactory(value=i + 1)
+        figure.districts.add(factories.district([factories.GORANBOY, factories.CEBRAYIL][i % 2]))
+
+
+def photo_rows(n):
+    for i in range(n):
+        visit = factories.MonitoringVisitFactory(
+            start_date=D(2024, 1 + i % 12, 1), end_date=D(2024, 1 + i % 12, 2)
+        )
+        factories.PhotoFactory(observation=factories.ObservationFactory(visit=visit), caption="")
+
+
 CHANGELISTS = [
     ("kehriz", kehriz_rows, {}),
     ("monitoringvisit", visit_rows, {}),
@@ -81,6 +103,9 @@ CHANGELISTS = [
     ("restorationwork", work_rows, {}),
     ("statusevent", event_rows, {}),
     ("followup", follow_up_rows, {}),
+    ("project", project_rows, {}),
+    ("reportedfigure", reported_figure_rows, {}),
+    ("photo", photo_rows, {}),
 ]
 
 
@@ -94,6 +119,7 @@ def count_queries(client, model_name, params, rows):
     return len(queries)
 
 
+@pytest.mark.usefixtures("media_in_tmp")
 @pytest.mark.parametrize(("model_name", "make_rows", "params"), CHANGELISTS, ids=[c[0] for c in CHANGELISTS])
 def test_changelist_queries_do_not_grow_with_rows(manager_client, model_name, make_rows, params):
     make_rows(1)
