@@ -11,13 +11,27 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from projects import services
 from projects.models import Kehriz, MonitoringVisit, Observation, Status
-from tests.browser import require_chromium, screenshot, start_chromium, stop_chromium
+from tests.browser import (
+    require_chromium,
+    screenshot,
+    start_chromium,
+    stop_chromium,
+    unreachable_tiles_url,
+    wait_for_failed_tiles,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def asger():
+def tiles_url(settings):
+    # Every tile request fails at once, and none leaves this machine.
+    settings.MAP_TILES_URL = unreachable_tiles_url()
+    return settings.MAP_TILES_URL
+
+
+@pytest.fixture
+def asger(tiles_url):
     """Əsgər from the sample data, restored in 2024, with flow measured before and after."""
     call_command("load_sample_data", verbosity=0)
     kehriz = Kehriz.objects.get(code="CAB-HOR-ESGER")
@@ -37,20 +51,29 @@ def asger():
     return kehriz
 
 
-def test_kehriz_page_shows_the_visit_and_the_discharge_chart(browser, live_server, asger):
+def test_kehriz_page_shows_the_visit_and_the_discharge_chart(browser, live_server, asger, tiles_url):
     browser.get(f"{live_server.url}/kehriz/{asger.pk}/")
     assert "Əsgər" in browser.find_element(By.TAG_NAME, "h1").text
     page = browser.find_element(By.TAG_NAME, "main").text
     assert "IOM and KOICA monitoring visit to Cəbrayıl and Goranboy" in page
-    charts = [svg for svg in browser.find_elements(By.CSS_SELECTOR, "svg") if svg.is_displayed()]
-    chart = next(svg for svg in charts if svg.find_elements(By.CSS_SELECTOR, "circle, polyline, path"))
+    # The discharge chart (drawn wide and narrow, one shown), not the map's SVG.
+    charts = [svg for svg in browser.find_elements(By.CSS_SELECTOR, "svg.chart-svg") if svg.is_displayed()]
+    assert len(charts) == 1
+    chart = charts[0]
     assert chart.size["width"] > 300
+    measured = Observation.objects.filter(kehriz=asger, discharge_lps__isnull=False).count()
+    assert measured >= 4
+    assert len(chart.find_elements(By.CSS_SELECTOR, "circle.chart-point")) == measured
+    assert len(chart.find_elements(By.CSS_SELECTOR, "polyline.chart-line")) == 1
+    assert len(chart.find_elements(By.CSS_SELECTOR, "line.chart-marker")) == 1  # the restoration date
     # The map draws the outlet even though no tile loads.
     WebDriverWait(browser, 10).until(
         lambda d: d.execute_script(
             "return document.querySelectorAll('.leaflet-overlay-pane path, .leaflet-marker-icon').length"
         )
     )
+    tiles = wait_for_failed_tiles(browser, tiles_url)
+    assert tiles["loaded"] == 0 and tiles["other"] == 0
     screenshot(browser, "kehriz-page-desktop")
 
 
