@@ -153,7 +153,11 @@ def test_popup_leads_to_the_kehriz_page(browser, live_server, sample):
 
 def test_language_switch_changes_the_interface(browser, live_server, sample):
     open_map(browser, f"{live_server.url}/?status=")
+    markers_shown(browser, 3)
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "az"
+    # A filter changed after the page loaded (the URL is updated without a reload)...
+    browser.find_element(By.CSS_SELECTOR, "input[name=district][value=cebrayil-rayonu]").click()
+    markers_shown(browser, 2)
     assert "Xəritə" in browser.find_element(By.CSS_SELECTOR, ".site-header nav").text
     Select(browser.find_element(By.ID, "language-select")).select_by_value("en")
     browser.find_element(By.CSS_SELECTOR, ".language button").click()
@@ -162,8 +166,11 @@ def test_language_switch_changes_the_interface(browser, live_server, sample):
     )
     assert "Map" in browser.find_element(By.CSS_SELECTOR, ".site-header nav").text
     assert "Restoration status" in browser.find_element(By.ID, "filters").text
-    # The filters survive the switch.
+    # ...survives the switch: same URL, same boxes ticked, same markers.
+    assert "district=cebrayil-rayonu" in browser.current_url
     assert "status=" in browser.current_url
+    assert browser.find_element(By.CSS_SELECTOR, "input[name=district][value=cebrayil-rayonu]").is_selected()
+    markers_shown(browser, 2)
 
 
 def test_map_on_a_phone(live_server, sample):

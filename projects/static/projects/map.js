@@ -150,7 +150,11 @@
   }
 
   function onFilterChange() {
-    history.replaceState(null, "", location.pathname + "?" + pageQuery().toString());
+    var url = location.pathname + "?" + pageQuery().toString();
+    history.replaceState(null, "", url);
+    // The header's language switch comes back to this URL, filters included.
+    var next = document.querySelector("form.language input[name=next]");
+    if (next) next.value = url;
     updateDownloads();
     loadMarkers();
   }
