@@ -35,6 +35,18 @@ def sample(tiles_url):
     call_command("load_sample_data", verbosity=0)
 
 
+def test_the_map_form_without_javascript_sends_an_empty_status(client, tiles_url):
+    """Not in a browser: the form always sends ``status=``, so a plain submit with no box ticked
+    shows every status rather than the default (restored and handed over)."""
+    html = client.get(reverse("projects:home")).content.decode()
+    assert '<input type="hidden" name="status" value="">' in html
+    # What a browser sends with nothing ticked, and with one box ticked.
+    nothing = client.get(reverse("projects:home") + "?q=&status=&project=&donor=&handed_over_year=")
+    assert nothing.context["form"]["status"].value() == []
+    one = client.get(reverse("projects:home") + "?q=&status=&status=restored&project=")
+    assert one.context["form"]["status"].value() == ["restored"]
+
+
 def markers_shown(driver, expected, timeout=15):
     WebDriverWait(driver, timeout).until(
         lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-markers") == str(expected)
