@@ -1,5 +1,6 @@
 """The data-entry tool for field staff and data managers."""
 
+import datetime
 import re
 import secrets
 import time
@@ -8,14 +9,15 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, json_script
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin, LeafletGeoAdminMixin
@@ -36,6 +38,7 @@ from projects.models import (
     StatusEvent,
     Village,
 )
+from projects.views.dashboard import NOT_VISITED_DAYS
 
 admin.site.site_header = _("Kəhriz: restoration data")
 admin.site.site_title = _("Kəhriz")
@@ -440,6 +443,31 @@ class RestorationWorkInline(admin.StackedInline):
     ]
 
 
+class NotVisitedFilter(admin.SimpleListFilter):
+    """Kəhriz never visited or last visited before a date (the dashboard's "not visited in the
+    last 90 days" links here with that date)."""
+
+    title = _("last visit")
+    parameter_name = "not_visited_since"
+    days = NOT_VISITED_DAYS
+
+    def lookups(self, request, model_admin):
+        cutoff = timezone.localdate() - datetime.timedelta(days=self.days)
+        choices = [(cutoff.isoformat(), _("not in the last %(days)d days") % {"days": self.days})]
+        if self.value() and self.value() != choices[0][0]:
+            choices.append((self.value(), _("not since %(date)s") % {"date": self.value()}))
+        return choices
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            since = datetime.date.fromisoformat(self.value())
+        except ValueError as error:
+            raise IncorrectLookupParameters(error) from error
+        return queryset.filter(Q(last_visit_on__isnull=True) | Q(last_visit_on__lt=since))
+
+
 @admin.register(Kehriz)
 class KehrizAdmin(SpreadsheetImportMixin, FoldedSearchMixin, DistrictScopedMixin, LeafletGeoAdmin):
     import_kind = "kehriz"
@@ -461,6 +489,7 @@ class KehrizAdmin(SpreadsheetImportMixin, FoldedSearchMixin, DistrictScopedMixin
         "projects",
         "location_needs_review",
         "is_synthetic",
+        NotVisitedFilter,
     ]
     list_select_related = ["village__district", "district"]
     search_fields = ["name", "code"]
@@ -809,7 +838,7 @@ class MonitoringVisitAdmin(RefreshesKehrizMixin, FoldedSearchMixin, DistrictScop
     date_hierarchy = "start_date"
     search_fields = ["title"]
     inlines = [ObservationInline]
-    readonly_fields = ["uuid", "recorded_by", "is_synthetic"]
+    readonly_fields = ["uuid", "recorded_by", "is_synthetic", "visit_map"]
     fields = [
         "title",
         ("start_date", "end_date", "dates_are_approximate"),
@@ -818,7 +847,45 @@ class MonitoringVisitAdmin(RefreshesKehrizMixin, FoldedSearchMixin, DistrictScop
         "participants",
         "source",
         ("recorded_by", "uuid", "is_synthetic"),
+        "visit_map",
     ]
+
+    class Media:
+        css = {"all": ["leaflet/leaflet.css", "projects/admin-visit-map.css"]}
+        js = ["leaflet/leaflet.js", "projects/admin-visit-map.js"]
+
+    @admin.display(description=_("map of the kəhriz visited"))
+    def visit_map(self, obj):
+        """The outlets of the kəhriz visited and where each observer stood, on one map."""
+        if obj is None or obj.pk is None:
+            return "-"
+        features = []
+        for observation in obj.observations.select_related("kehriz"):
+            kehriz = observation.kehriz
+            if kehriz.outlet is not None:
+                features.append(
+                    {"kind": "outlet", "name": kehriz.name, "lat": kehriz.outlet.y, "lng": kehriz.outlet.x}
+                )
+            if observation.observer_location is not None:
+                point = observation.observer_location
+                features.append(
+                    {
+                        "kind": "observer",
+                        "name": gettext("observer at %(kehriz)s") % {"kehriz": kehriz.name},
+                        "lat": point.y,
+                        "lng": point.x,
+                    }
+                )
+        if not features:
+            return gettext("No kəhriz with a known outlet on this visit yet.")
+        return format_html(
+            '<div id="visit-map" class="visit-map" role="img" aria-label="{}" data-tiles="{}" '
+            'data-attribution="{}"></div>{}',
+            gettext("Map of the kəhriz visited"),
+            settings.MAP_TILES_URL,
+            settings.MAP_TILES_ATTRIBUTION,
+            json_script(features, "visit-map-data"),
+        )
 
     def get_queryset(self, request):
         return (

@@ -62,4 +62,12 @@ def test_visit_lists_all_three_kehriz(signed_in, live_server):
     page = signed_in.find_element(By.ID, "content").text
     for name in ("Əsgər", "Orta", "Karvansara"):
         assert name in page
+    # The visit's map shows the outlet of each kəhriz visited, in both districts.
+    markers = WebDriverWait(signed_in, 15).until(
+        lambda d: d.execute_script(
+            "var m = document.getElementById('visit-map');"
+            "return m && m.dataset.markers && m.querySelectorAll('path.visit-map-outlet').length;"
+        )
+    )
+    assert markers == 3
     screenshot(signed_in, "admin-visit-change")

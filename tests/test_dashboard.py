@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from projects.dashboard_charts import bar_chart_svg, nice_ceiling
 from projects.filters import KehrizFilterSet, map_filter_data
-from projects.models import Functionality, Observation, Status
+from projects.models import Functionality, Kehriz, Observation, Status
 from projects.views.common import visible_kehriz
 from tests import factories
 
@@ -368,6 +368,20 @@ def test_every_admin_number_is_what_the_admin_list_shows(dataset, manager_client
     for row in response.context["trend"]["rows"]:
         if row["n"]["value"]:
             assert admin_changelist(manager_client, row["n"]["url"]).result_count == row["n"]["value"]
+
+
+def test_the_not_visited_card_opens_the_list_of_exactly_those_kehriz(dataset, manager_client):
+    """The headline "not visited in the last 90 days" links to an admin list of the kəhriz it
+    counts (never visited, or last visited more than 90 days ago), not to every kəhriz."""
+    response = manager_client.get(URL)
+    cards = [card for group in response.context["cards"] for card in group["cards"]]
+    (card,) = [card for card in cards if "not visited in the last 90 days" in str(card["label"])]
+    changelist = admin_changelist(manager_client, card["cell"]["url"])
+    cutoff = timezone.localdate() - datetime.timedelta(days=90)
+    expected = {k.name for k in Kehriz.objects.all() if k.last_visit_on is None or k.last_visit_on < cutoff}
+    assert {k.name for k in changelist.queryset} == expected
+    assert changelist.result_count == card["cell"]["value"] == len(expected)
+    assert 0 < len(expected) < Kehriz.objects.count()
 
 
 def test_reported_figures_are_shown_apart_and_labelled(dataset):

@@ -498,7 +498,7 @@ def headline_cards(data):
                     label=_("kəhriz not visited in the last %(days)d days") % {"days": NOT_VISITED_DAYS},
                     cell=Cell(
                         o["never_visited"] + o["visited_long_ago"],
-                        admin_url("kehriz", o=_last_visit_ordering()),
+                        admin_url("kehriz", not_visited_since=cutoff.isoformat(), o=_last_visit_ordering()),
                     ),
                     parts=[
                         card(
