@@ -2,7 +2,7 @@
 
 - field officer: adds monitoring visits and observations; edits kəhriz only in the districts
   assigned to them (District.officers);
-- data manager: all data;
+- data manager: all data, and the user list (view only, migration 0005) to assign officers;
 - viewer: read-only.
 Superusers count as data managers.
 """

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from projects import roles
 from projects.models import FollowUp, Kehriz, MonitoringVisit, Observation, Photo, StatusEvent
 from projects.services import record_initial_status
 from tests import factories
@@ -343,3 +344,29 @@ def test_a_superuser_counts_as_a_data_manager(client, asger):
     response = client.post(f"{STATUS_URL}?ids={asger.pk}", {"to_status": "assessed", "on_date": "2024-02-01"})
     assert response.status_code == 302
     assert Kehriz.objects.get(pk=asger.pk).status == "assessed"
+
+
+def test_a_data_manager_assigns_field_officers_to_a_district(manager_client, goranboy, data_manager):
+    """The district page's officers field looks users up: a data manager (not a superuser)
+    finds the officer there and saves the assignment; a viewer cannot look users up."""
+    officer = factories.UserFactory(username="qaradagli-officer", roles=[roles.FIELD_OFFICER])
+    response = manager_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "projects", "model_name": "district", "field_name": "officers", "term": "qaradagli"},
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["qaradagli-officer"]
+    url = reverse("admin:projects_district_change", args=[goranboy.pk])
+    data = admin_form_data(manager_client.get(url))
+    data["officers"] = [str(officer.pk)]
+    response = manager_client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    assert roles.district_ids(officer) == {goranboy.pk}
+
+
+def test_a_viewer_cannot_look_users_up(viewer_client):
+    response = viewer_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "projects", "model_name": "district", "field_name": "officers", "term": "a"},
+    )
+    assert response.status_code == 403
