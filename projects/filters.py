@@ -3,7 +3,7 @@ filtered export always show the same kəhriz."""
 
 import django_filters
 from django import forms
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.geos import Point, Polygon
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -46,6 +46,74 @@ class BBoxField(forms.CharField):
                 _("The box must have west < east within ±180 and south < north within ±90.")
             )
         return Polygon.from_bbox((xmin, ymin, xmax, ymax))
+
+
+# ``near``/``within_m``: metres from the point when no distance is given, and the most allowed.
+NEAR_DEFAULT_M = 5000
+NEAR_MAX_M = 500_000
+
+
+class PointField(forms.CharField):
+    """``lon,lat`` in degrees."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            lon, lat = (float(part) for part in value.split(","))
+        except ValueError as error:
+            raise forms.ValidationError(
+                _("Give the point as longitude,latitude in degrees, e.g. 47.09,39.40.")
+            ) from error
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise forms.ValidationError(_("Longitude must be within ±180 and latitude ±90."))
+        return Point(lon, lat, srid=4326)
+
+
+class DistanceField(forms.CharField):
+    """Metres, above 0 and at most ``NEAR_MAX_M``."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            metres = float(value)
+        except ValueError:
+            metres = -1
+        if not (0 < metres <= NEAR_MAX_M):  # also rejects nan and inf
+            raise forms.ValidationError(
+                _("Give a distance in metres, above 0 and at most %(max)d.") % {"max": NEAR_MAX_M}
+            )
+        return metres
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class NearFilter(django_filters.Filter):
+    """Kəhriz whose outlet lies within ``within_m`` metres (default 5 km) of a point, annotated
+    with their ``distance`` (for ``ordering=distance``)."""
+
+    field_class = PointField
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        from projects.services import near
+
+        within = self.parent.form.cleaned_data.get("within_m") or NEAR_DEFAULT_M
+        # Not a kəhriz without an outlet: SpatiaLite's geodetic Distance of a NULL comes back as 0.
+        return near(qs.filter(outlet__isnull=False), value, within)
+
+
+@extend_schema_field(OpenApiTypes.NUMBER)
+class WithinFilter(django_filters.Filter):
+    """The distance of ``near``: read by NearFilter, no filter of its own."""
+
+    field_class = DistanceField
+
+    def filter(self, qs, value):
+        return qs
 
 
 class BBoxFilter(django_filters.Filter):
@@ -99,6 +167,11 @@ class KehrizFilterSet(django_filters.FilterSet):
     )
     in_bbox = BBoxFilter(label=_("Within box"), field_name="outlet")
     visited = django_filters.DateFromToRangeFilter(label=_("Last visited"), field_name="last_visit_on")
+    near = NearFilter(
+        label=_("Near (longitude,latitude)"),
+        help_text=_("lon,lat: with within_m, kəhriz near a point"),
+    )
+    within_m = WithinFilter(label=_("Within (metres)"), help_text=_("metres from `near` (default 5000)"))
 
     class Meta:
         model = Kehriz

@@ -241,6 +241,24 @@ def test_kehriz_ordered_by_distance_from_a_point(manager_client, kehriz_set):
     ]
 
 
+def test_a_kehriz_without_an_outlet_is_never_near_a_point(manager_client, kehriz_set, cebrayil):
+    """Its distance is unknown, not 0 (SpatiaLite's geodetic Distance of a NULL is 0)."""
+    KehrizFactory(code="CAB-NOWHERE", name="Yersiz", district=cebrayil, outlet=None)
+    near = f"?near={HOROVLU[0]},{HOROVLU[1]}&within_m=10000"
+    assert kehriz_names(manager_client, near) == HOROVLU_PAIR
+    assert "CAB-NOWHERE" not in codes(get(manager_client, url("kehriz-list") + near + "&ordering=distance"))
+
+
+def test_near_and_within_m_filter_the_map_layers_too(manager_client, kehriz_set):
+    near = f"?near={HOROVLU[0]},{HOROVLU[1]}&within_m=1000&status="
+    layer = get(manager_client, url("kehriz-map") + near)
+    listed = get(manager_client, url("kehriz-list") + near)
+    assert {f["id"] for f in layer["features"]} == {f["id"] for f in listed["features"]}
+    assert len(layer["features"]) == 1
+    errors = get(manager_client, url("kehriz-map") + "?near=200,100", 400)["errors"]
+    assert "near" in errors
+
+
 def test_ordering_by_distance_without_a_point_does_not_crash(manager_client, kehriz_set):
     """``distance`` is an allowed ordering, but it exists only with ``near``: without it the API
     should ignore it or answer 400, not fail with a server error."""

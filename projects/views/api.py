@@ -309,15 +309,7 @@ class ProjectViewSet(RoleViewSet):
         return set()
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Kəhriz (GeoJSON FeatureCollection, paginated with a count)",
-        parameters=[
-            OpenApiParameter("near", str, description="lon,lat: with within_m, kəhriz near a point"),
-            OpenApiParameter("within_m", float, description="metres from `near` (default 5000)"),
-        ],
-    )
-)
+@extend_schema_view(list=extend_schema(summary="Kəhriz (GeoJSON FeatureCollection, paginated with a count)"))
 class KehrizViewSet(RoleViewSet):
     """Published kəhriz are public; everything else needs a login. Status changes go through
     ``POST …/{id}/status/`` so that every change is a recorded event."""
@@ -340,11 +332,8 @@ class KehrizViewSet(RoleViewSet):
             .with_places()
             .prefetch_related(Prefetch("projects", queryset=Project.objects.only("id", "code")))
         )
-        near = self.request.query_params.get("near")
-        if near:
-            point = s.parse_point(near)
-            within = s.parse_distance(self.request.query_params.get("within_m"))
-            queryset = services.near(queryset, point, within)
+        # ``near``/``within_m`` are KehrizFilterSet filters: the map layers and the exports take
+        # them too, so an export of an API query holds the same kəhriz.
         return queryset
 
     def district_ids_of(self, obj):
