@@ -163,6 +163,37 @@ def test_every_kehriz_filter_is_described(openapi):
 
 
 @pytest.mark.parametrize(
+    "path", ["/api/v1/kehriz/map/", "/api/v1/kehriz/routes/", "/api/v1/exports/{kind}.{fmt}"]
+)
+def test_the_map_layers_and_exports_describe_the_kehriz_filters(openapi, path):
+    """The map layers and the exports take the same filters as the kəhriz list."""
+    parameters = _query_parameters(openapi, path)
+    assert {"district", "status", "q"} <= set(parameters)
+    assert _filter_names(KehrizFilterSet) <= set(parameters), _filter_names(KehrizFilterSet) - set(parameters)
+    for name in ("district", "status"):
+        assert parameters[name]["schema"]["type"] == "array", name
+    assert set(parameters["status"]["schema"]["items"]["enum"]) == set(Status.values)
+    assert parameters["q"]["description"]
+    assert parameters["within_m"]["schema"]["type"] == "number"
+
+
+def test_the_exports_describe_their_formats(openapi):
+    from projects.exports import FORMATS, KINDS_BY_FORMAT
+
+    operation = openapi["paths"]["/api/v1/exports/{kind}.{fmt}"]["get"]
+    content = operation["responses"]["200"]["content"]
+    assert set(content) == {media_type.split(";")[0] for media_type in FORMATS.values()}
+    assert "application/octet-stream" not in content
+    assert all(media["schema"] == {"type": "string", "format": "binary"} for media in content.values())
+    path = {p["name"]: p for p in operation["parameters"] if p["in"] == "path"}
+    assert set(path["fmt"]["schema"]["enum"]) == set(FORMATS)
+    assert set(path["kind"]["schema"]["enum"]) == {
+        kind for kinds in KINDS_BY_FORMAT.values() for kind in kinds
+    }
+    assert {"400", "401", "404"} <= set(operation["responses"])
+
+
+@pytest.mark.parametrize(
     ("path", "viewset_basename"),
     [
         ("/api/v1/districts/", "api-district"),

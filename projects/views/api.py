@@ -36,7 +36,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_gis.pagination import GeoJsonPagination
 
-from projects import maplayer, services
+from projects import exports, maplayer, services
 from projects import serializers as s
 from projects.filters import (
     DistrictFilterSet,
@@ -121,6 +121,7 @@ class _Layer(GenericAPIView):
         "Not paginated; a constant number of queries; answers 304 to a matching If-None-Match."
     ),
     responses=LAYER_RESPONSES,
+    filters=True,  # not a list view to drf-spectacular: describe KehrizFilterSet's parameters
 )
 class KehrizMapLayer(_Layer):
     """The map's markers: every kəhriz with an outlet, with what its popup shows."""
@@ -140,6 +141,7 @@ class KehrizMapLayer(_Layer):
 @extend_schema(
     summary="Map layer: gallery routes as a GeoJSON FeatureCollection (use in_bbox)",
     responses=LAYER_RESPONSES,
+    filters=True,
 )
 class KehrizRouteLayer(_Layer):
     """Gallery routes (mother well → outlet), for the map when zoomed in; use in_bbox."""
@@ -506,13 +508,37 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         "Kəhriz exports are public (published kəhriz); the other kinds need a login. The CSV and "
         "XLSX columns are those of the import templates."
     ),
-    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    parameters=[
+        OpenApiParameter(
+            "kind",
+            str,
+            OpenApiParameter.PATH,
+            enum=sorted({kind for kinds in exports.KINDS_BY_FORMAT.values() for kind in kinds}),
+            description="What to export: kəhriz, or what hangs off them (`all`: xlsx only)",
+        ),
+        OpenApiParameter(
+            "fmt",
+            str,
+            OpenApiParameter.PATH,
+            enum=list(exports.FORMATS),
+            description="The file format (geojson, kml and gpkg: kind `kehriz` only)",
+        ),
+    ],
+    responses={
+        **{
+            (200, media_type.split(";")[0]): OpenApiResponse(OpenApiTypes.BINARY, description=f"{fmt} file")
+            for fmt, media_type in exports.FORMATS.items()
+        },
+        400: LAYER_RESPONSES[400],
+        401: OpenApiResponse(description="Kinds other than kəhriz need a login"),
+        403: OpenApiResponse(description="Kinds other than kəhriz need a login (browser session)"),
+        404: OpenApiResponse(description="No such kind in this format"),
+    },
+    filters=True,
 )
 class ExportView(_Layer):
     def get(self, request, kind, fmt):
         from django.http import Http404
-
-        from projects import exports
 
         if kind not in exports.KINDS_BY_FORMAT.get(fmt, []):
             raise Http404(_("No %(kind)s export in %(fmt)s.") % {"kind": kind, "fmt": fmt})
