@@ -368,3 +368,237 @@ def test_geopackage_is_also_readable_from_memory(data):
         source = None
     finally:
         gdal.Unlink("/vsimem/kehriz-export.gpkg")
+
+
+# --- KML styled by status -----------------------------------------------------------------------------
+
+KML = "{http://www.opengis.net/kml/2.2}"
+
+
+def test_kml_is_styled_by_status(data, viewer_client):
+    """A Style per status present, each Placemark pointing at its kəhriz's status style, and a
+    different colour for each status."""
+    import xml.etree.ElementTree as ET
+
+    from projects.models import Kehriz
+
+    document = ET.fromstring(export(viewer_client, "kehriz", "kml", "status=").content).find(f"{KML}Document")
+    colours = {
+        style.get("id"): style.findtext(f"{KML}IconStyle/{KML}color")
+        for style in document.iter(f"{KML}Style")
+    }
+    status_of = dict(Kehriz.objects.filter(outlet__isnull=False).values_list("code", "status"))
+    assert set(status_of.values()) == {"restored", "under_restoration", "handed_over"}
+    assert set(status_of.values()) <= set(colours)
+    present = {status: colours[status] for status in set(status_of.values())}
+    assert all(present.values()) and len(set(present.values())) == len(present), present
+    assert len(set(colours.values())) == len(colours)  # every status, not only those present
+    placemarks = list(document.iter(f"{KML}Placemark"))
+    assert len(placemarks) == len(status_of)
+    for placemark in placemarks:
+        code = next(
+            d.findtext(f"{KML}value") for d in placemark.iter(f"{KML}Data") if d.get("name") == "code"
+        )
+        assert placemark.findtext(f"{KML}styleUrl") == f"#{status_of[code]}", code
+
+
+def layer_codes(client, query):
+    """The codes of the kəhriz the map layer shows for a query (its features carry the id)."""
+    from projects.models import Kehriz
+
+    response = client.get(reverse("projects:api-kehriz-map") + f"?{query}")
+    assert response.status_code == 200, response.content[:300]
+    ids = {feature["id"] for feature in response.json()["features"]}
+    return set(Kehriz.objects.filter(pk__in=ids).values_list("code", flat=True))
+
+
+# --- near / within_m ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"near={factories.HOROVLU[0]},{factories.HOROVLU[1]}&within_m=1000&status=",
+        f"near={factories.HOROVLU[0]},{factories.HOROVLU[1]}&within_m=10000&status=",
+        f"near={factories.HOROVLU[0]},{factories.HOROVLU[1]}&status=",  # 5 km by default
+        f"near={factories.GORANBOY_TOWN[0]},{factories.GORANBOY_TOWN[1]}&within_m=500",
+    ],
+)
+def test_an_export_near_a_point_holds_what_the_api_list_returns(data, viewer_client, tmp_path, query):
+    listed = viewer_client.get(reverse("projects:api-kehriz-list") + f"?{query}&page_size=1000")
+    assert listed.status_code == 200
+    expected = {f["properties"]["code"] for f in listed.json()["features"]}
+    assert expected and expected != {
+        r["code"] for r in csv_rows(export(viewer_client, "kehriz", "csv", "status="))
+    }
+    assert {r["code"] for r in csv_rows(export(viewer_client, "kehriz", "csv", query))} == expected
+    source = ogr_open(tmp_path, "near.gpkg", export(viewer_client, "kehriz", "gpkg", query).content)
+    assert {f.GetField("code") for f in features(source.GetLayerByName("kehriz"))} == expected
+    assert layer_codes(viewer_client, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("near=somewhere", "near"), ("near=200,100", "near"), ("near=47.09,39.4&within_m=far", "within_m")],
+)
+def test_an_export_with_a_bad_point_or_distance_is_a_400(data, query, field):
+    response = export(Client(), "kehriz", "csv", query)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+# --- The map page's download links ---------------------------------------------------------------------
+
+
+def download_links(html):
+    from html.parser import HTMLParser
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.hrefs = []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "a" and "download" in (attrs.get("class") or "").split():
+                self.hrefs.append(attrs["href"])
+
+    parser = Links()
+    parser.feed(html)
+    return parser.hrefs
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "district=cebrayil-rayonu&status=restored",
+        "district=cebrayil-rayonu&district=goranboy-rayonu&status=restored&status=handed_over",
+        "q=horovlu&status=under_restoration",
+        "district=goranboy-rayonu",  # no status: the map's default statuses
+    ],
+)
+def test_the_map_pages_download_links_hold_what_the_map_layer_shows(data, viewer_client, tmp_path, query):
+    from urllib.parse import parse_qs, urlsplit
+
+    page = viewer_client.get(reverse("projects:home") + f"?{query}")
+    assert page.status_code == 200
+    hrefs = download_links(page.content.decode())
+    by_format = {urlsplit(href).path.rsplit(".", 1)[1]: href for href in hrefs if "/kehriz." in href}
+    assert set(by_format) == {"csv", "xlsx", "geojson", "kml", "gpkg"}
+    assert any("/all.xlsx" in href for href in hrefs)  # signed in: the workbook too
+    # The links carry the page's filters (and the default statuses when it names none).
+    sent = parse_qs(urlsplit(by_format["csv"]).query)
+    for key, values in parse_qs(query).items():
+        assert sorted(sent[key]) == sorted(values), key
+    assert "status" in sent
+    # The map layer for the same filters (map.js sends the statuses shown, as the links do).
+    shown = layer_codes(viewer_client, urlsplit(by_format["csv"]).query)
+    assert shown, query
+
+    def get(href):
+        response = viewer_client.get(href)
+        assert response.status_code == 200, href
+        return response.content
+
+    # CSV and XLSX hold every matching kəhriz, with an outlet or not: these all have one.
+    assert {r["code"] for r in csv_rows(type("R", (), {"content": get(by_format["csv"])}))} == shown
+    workbook = load_workbook(io.BytesIO(get(by_format["xlsx"])))
+    assert {row[0] for row in workbook["kehriz"].iter_rows(min_row=2, values_only=True)} == shown
+    for fmt in ("geojson", "kml", "gpkg"):
+        source = ogr_open(tmp_path, f"map.{fmt}", get(by_format[fmt]))
+        found = {
+            f.GetField("code") for i in range(source.GetLayerCount()) for f in features(source.GetLayer(i))
+        }
+        assert found == shown, fmt
+    workbook = load_workbook(io.BytesIO(get(next(href for href in hrefs if "/all.xlsx" in href))))
+    assert {row[0] for row in workbook["kehriz"].iter_rows(min_row=2, values_only=True)} == shown
+
+
+def test_the_public_map_pages_links_leave_out_unpublished_kehriz(data, client):
+    page = client.get(reverse("projects:home") + "?district=qazax-rayonu&status=restored")
+    hrefs = download_links(page.content.decode())
+    assert not any("/all.xlsx" in href for href in hrefs)
+    [csv_href] = [href for href in hrefs if "/kehriz.csv" in href]
+    assert csv_rows(type("R", (), {"content": client.get(csv_href).content})) == []
+    assert layer_codes(client, "district=qazax-rayonu&status=restored") == set()
+
+
+# --- Admin export actions --------------------------------------------------------------------------------
+
+
+def admin_action(client, action, *kehrizes):
+    return client.post(
+        reverse("admin:projects_kehriz_changelist"),
+        {"action": action, "_selected_action": [str(k.pk) for k in kehrizes], "index": 0},
+    )
+
+
+def test_admin_exports_the_selected_kehriz_as_csv(data, manager_client):
+    response = admin_action(manager_client, "export_csv", data["asger"], data["hidden"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="kehriz-')
+    rows = csv_rows(response)
+    assert list(rows[0]) == names(KEHRIZ_COLUMNS)
+    # The selection only, unpublished too (the admin is not the public map).
+    assert [r["code"] for r in rows] == ["CAB-HOR-ESGER", "QAZ-GIZLI"]
+    assert rows[0]["name"] == "Əsgər"
+
+
+def test_admin_exports_the_selected_kehriz_as_an_xlsx_workbook(data, manager_client):
+    response = admin_action(manager_client, "export_xlsx", data["orta"], data["karvansara"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == exports_format("xlsx")
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["kehriz", "villages", "visits", "observations", "works", "about"]
+    assert [row[0] for row in workbook["kehriz"].iter_rows(min_row=2, values_only=True)] == [
+        "CAB-HOR-ORTA",
+        "GOR-QRD-KARVANSARA",
+    ]
+    observed = list(workbook["observations"].iter_rows(min_row=2, values_only=True))
+    assert [row[names(OBSERVATION_COLUMNS).index("kehriz_code")] for row in observed] == [
+        "GOR-QRD-KARVANSARA"
+    ]
+    assert workbook["works"].max_row == 1  # Əsgər's work is not selected
+
+
+@pytest.mark.parametrize(
+    ("action", "fmt"), [("export_geojson", "geojson"), ("export_kml", "kml"), ("export_gpkg", "gpkg")]
+)
+def test_admin_exports_the_selected_kehriz_as_gis_files(data, manager_client, tmp_path, action, fmt):
+    response = admin_action(manager_client, action, data["asger"], data["karvansara"], data["hidden"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == exports_format(fmt)
+    source = ogr_open(tmp_path, f"admin.{fmt}", response.content)
+    layer = source.GetLayerByName("kehriz") if fmt == "gpkg" else source.GetLayer(0)
+    found = {f.GetField("code"): f for f in features(layer)}
+    assert set(found) == {"CAB-HOR-ESGER", "GOR-QRD-KARVANSARA", "QAZ-GIZLI"}
+    point = found["CAB-HOR-ESGER"].GetGeometryRef()
+    assert (round(point.GetX(), 5), round(point.GetY(), 5)) == factories.HOROVLU
+    if fmt == "gpkg":
+        assert [f.GetField("code") for f in features(source.GetLayerByName("kehriz_routes"))] == [
+            "CAB-HOR-ESGER"
+        ]
+
+
+def test_admin_export_of_one_kehriz_without_an_outlet(data, manager_client):
+    from projects.models import Kehriz
+
+    no_outlet = Kehriz.objects.get(code="GOR-NO-OUTLET")
+    assert [r["code"] for r in csv_rows(admin_action(manager_client, "export_csv", no_outlet))] == [
+        "GOR-NO-OUTLET"
+    ]
+    body = admin_action(manager_client, "export_geojson", no_outlet).json()
+    assert body["features"] == []
+
+
+def test_the_changelist_offers_the_export_actions(data, manager_client):
+    html = manager_client.get(reverse("admin:projects_kehriz_changelist")).content.decode()
+    for action in ("export_csv", "export_xlsx", "export_geojson", "export_kml", "export_gpkg"):
+        assert f'value="{action}"' in html, action
+
+
+def exports_format(fmt):
+    from projects.exports import FORMATS
+
+    return FORMATS[fmt]
