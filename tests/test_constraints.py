@@ -525,3 +525,36 @@ def test_the_database_refuses_an_update(case):
         model.objects.filter(pk=instance.pk).update(**values)
     instance.refresh_from_db()
     assert {k: getattr(instance, k) for k in values} == before
+
+
+# --- Counts that Django's PositiveIntegerField keeps at 0 or more --------------------------------
+
+POSITIVE_MAKERS = {"Kehriz": kehriz, "RestorationWork": work, "PersonMet": person}
+POSITIVE_FIELDS = [
+    (model.__name__, f.name)
+    for model in apps.get_app_config("projects").get_models()
+    for f in model._meta.get_fields()
+    if isinstance(f, models.PositiveIntegerField | models.PositiveSmallIntegerField)
+]
+
+
+def test_every_positive_count_has_a_maker():
+    assert {model for model, _ in POSITIVE_FIELDS} == set(POSITIVE_MAKERS)
+    assert len(POSITIVE_FIELDS) >= 10
+
+
+@pytest.mark.parametrize(("model", "name"), POSITIVE_FIELDS, ids=[f"{m}.{n}" for m, n in POSITIVE_FIELDS])
+def test_a_negative_count_is_explained_and_refused_by_the_database(model, name):
+    instance = POSITIVE_MAKERS[model]()
+    valid = getattr(instance, name)
+    setattr(instance, name, -1)
+    with pytest.raises(ValidationError) as caught:
+        instance.full_clean()
+    assert NOT_NEGATIVE in caught.value.message_dict.get(name, []), caught.value.message_dict
+    # The database refuses it too, when validation and save() are bypassed.
+    setattr(instance, name, valid)
+    instance.save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        type(instance).objects.filter(pk=instance.pk).update(**{name: -1})
+    instance.refresh_from_db()
+    assert getattr(instance, name) == valid
