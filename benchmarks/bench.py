@@ -354,26 +354,30 @@ def machine():
 NOTES = """
 ## Notes on these numbers
 
-- **How the map layer meets its bound.** The layer is assembled by the database in the same
-  kind of single JSON-aggregation query as the lower bound (projects/maplayer.py), with the
-  reader's filters as a subquery, and its ETag is the digest of that text: one query per request.
-  On PostGIS it comes out *faster* than the bench's hand-written query (ratio below 1): the
-  planner runs the app's `id IN (filtered subquery)` form as a hash semi-join, which beats the
-  plain `WHERE is_published` scan of the lower-bound query; the two return the same text.
+- **What the lower bound is.** (b) is the same JSON-aggregation query that projects/maplayer.py
+  builds, without the reader's filter subquery, run on a bare cursor. So (a)/(b) measures what
+  Django, the filter subquery and the ETag add on top of the database's own work; it is not an
+  independent "best possible" query. (a) and (b) are timed one after the other, not interleaved:
+  a ratio near or below 1 is within run-to-run noise. On SpatiaLite (b) returns the discharge as
+  stored while the app casts it to a number, so the two bodies differ by a few bytes.
 - **The naive baseline** (every field, Kehriz.objects.all(), GeoFeatureModelSerializer) makes one
-  query per kəhriz for its many-to-many field; at 50,000 kəhriz a single request takes over a
-  minute and a half, so it is measured at 1,000 and 10,000 only (`BENCH_NAIVE_UP_TO`).
+  query per kəhriz for its many-to-many field. It is measured at 1,000 and 10,000 kəhriz only
+  (`BENCH_NAIVE_UP_TO`), so that `make bench` stays under 15 minutes.
 - **The dashboard** keeps its content in the cache until the data changes: a view costs one query
-  that checks the row counts and latest change of every table it counts ("dashboard"). The first
-  view after a change recomputes everything ("first view after a change"): 12 queries, about
-  0.3–0.4 s at 10,000 kəhriz (100,000 observations), above the 300 ms page target. What would
-  meet it: summary rows per district and month kept up to date on each write (or recomputed by
-  a job right after a change), so that no visitor pays the recomputation; we chose the cache,
-  which is exact and simple, because the programme's data changes a few times a day while the
-  dashboard is read much more often.
-- **At 50,000 kəhriz** (500,000 observations) the dashboard's version check itself (row counts
-  and the latest `updated_at` of each table, read by a full scan) is most of its 0.1–0.25 s;
-  indexes on `updated_at`, or a change counter bumped on each write, would make it constant.
+  that checks the row counts and the latest change of every table it counts ("dashboard"). The
+  first view after a change recomputes everything ("first view after a change"), in a fixed
+  number of queries. The version check reads every counted table in full, so it grows with the
+  data (visible at 50,000 kəhriz); a change counter bumped on each write would make it constant.
+- **Where the recompute misses 150 ms** (the dashboard target; SpatiaLite at 10,000 kəhriz in
+  the run of this report), most of its time is the monthly discharge trend over every
+  observation of the last two years, then the handed-over counts joining the status events and
+  the version check. What would meet it: the trend grouped in two levels (month and kəhriz, then
+  month) over a covering index, the handed-over year taken from the kəhriz's own status date,
+  a constant-time version check, and the cache warmed right after each change so that no reader
+  pays the recomputation.
+- **Compression.** The gzipped sizes are what the bench compresses (level 6). The app does not
+  compress its own answers: the proxy in front does (see *Deploying* in the README: nginx
+  `gzip on` with `gzip_types application/json application/geo+json`).
 """
 
 
@@ -453,12 +457,10 @@ def targets(rows):
                 checks.append(
                     (f"{r['name']} median under 300 ms: {r['median_ms']:.0f} ms", r["median_ms"] < 300)
                 )
-        checks.append(
-            (
-                f"dashboard median under 150 ms: {by['dashboard']['median_ms']:.0f} ms",
-                by["dashboard"]["median_ms"] < 150,
+        for name in ("dashboard", "dashboard, first view after a change"):
+            checks.append(
+                (f"{name} median under 150 ms: {by[name]['median_ms']:.0f} ms", by[name]["median_ms"] < 150)
             )
-        )
         sizes = sorted({r["size"] for r in rows if r["db"] == db})
         for name in dict.fromkeys(r["name"] for r in rows if r["db"] == db and r["group"] in "ad"):
             counts = {r["queries"] for r in rows if r["db"] == db and r["name"] == name}
