@@ -476,40 +476,6 @@ class DischargeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def parse_point(text):
-    """``lon,lat`` → Point, or a 400 saying what is expected."""
-    from django.contrib.gis.geos import Point
-
-    try:
-        lon, lat = (float(part) for part in text.split(","))
-    except ValueError as error:
-        raise serializers.ValidationError(
-            {"near": [_("Give the point as longitude,latitude in degrees, e.g. 47.09,39.40.")]}
-        ) from error
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise serializers.ValidationError({"near": [_("Longitude must be within ±180 and latitude ±90.")]})
-    return Point(lon, lat, srid=4326)
-
-
-NEAR_DEFAULT_M = 5000
-NEAR_MAX_M = 500_000
-
-
-def parse_distance(text):
-    """``within_m``: metres from the ``near`` point (default 5 km), or a 400 saying what is expected."""
-    if text in (None, ""):
-        return NEAR_DEFAULT_M
-    try:
-        metres = float(text)
-    except ValueError:
-        metres = -1
-    if not (0 < metres <= NEAR_MAX_M):
-        raise serializers.ValidationError(
-            {"within_m": [_("Give a distance in metres, above 0 and at most %(max)d.") % {"max": NEAR_MAX_M}]}
-        )
-    return metres
-
-
 class PhotoSerializer(serializers.ModelSerializer):
     """A photo of an observation. Creating one is idempotent on ``uuid``."""
 
