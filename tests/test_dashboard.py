@@ -2,6 +2,7 @@
 that shows exactly what it counts, published-only for the public, and a fixed number of queries."""
 
 import datetime
+import json
 from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from projects.dashboard_charts import bar_chart_svg, nice_ceiling
 from projects.filters import KehrizFilterSet, map_filter_data
 from projects.models import Functionality, Kehriz, Observation, Status
 from projects.views.common import visible_kehriz
+from projects.views.dashboard import collect, data_version
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -496,6 +498,68 @@ def test_query_count_does_not_grow_with_the_data(goranboy, viewer_client, signed
     # Asked again with nothing changed, the page comes from the cache: one query to see that
     # nothing changed (plus session and user when signed in).
     assert count_queries(client) == 1 + (2 if signed_in else 0)
+
+
+@pytest.mark.parametrize(
+    ("counts", "index", "condition", "ordered"),
+    [
+        # The month, read in month order from the index: no sorting of every observation.
+        ('AVG("projects_observation"."discharge_lps")', "observation_month_idx", ("<expr>", "date_trunc"), 1),
+        ('"projects_statusevent"."to_status"', "statusevent_to_status_idx", ("to_status", "to_status"), 0),
+    ],
+)
+def test_the_trend_and_the_handed_over_years_are_read_from_their_indexes(
+    dataset, counts, index, condition, ordered
+):
+    """The month index holds MonthOf exactly as the dashboard's query writes it, and the database
+    plans to search it by that month: if the two drifted apart, each view would sort every
+    observation of two years again (docs/performance.md shows what that costs)."""
+    with CaptureQueriesContext(connection) as queries:
+        collect(AnonymousUser())
+    found = [q["sql"] for q in queries.captured_queries if counts in q["sql"]]
+    assert found
+    for sql in found:
+        conditions, sorts = index_conditions(sql)
+        assert condition[connection.vendor == "postgresql"] in conditions.get(index, ""), (sql, conditions)
+        if ordered and connection.vendor == "sqlite":  # PostgreSQL chooses by its statistics
+            assert not sorts, sql
+
+
+def index_conditions(sql):
+    """What the database plans for ``sql``: each index it searches with the condition it searches
+    by (not an index merely read in full), and (SQLite) whether it sorts rows to group them."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a test's few rows would not need it
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+            plan = cursor.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            nodes, conditions = [plan[0]["Plan"]], {}
+            while nodes:
+                node = nodes.pop()
+                nodes.extend(node.get("Plans", []))
+                if "Index Cond" in node:
+                    conditions[node["Index Name"]] = node["Index Cond"]
+            return conditions, None
+        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        details = [row[-1] for row in cursor.fetchall()]
+    conditions = {}
+    for detail in details:
+        # SEARCH projects_observation USING COVERING INDEX observation_month_idx (<expr>>?)
+        if detail.startswith("SEARCH") and " INDEX " in detail and "(" in detail:
+            name, _, condition = detail.split(" INDEX ", 1)[1].partition(" (")
+            conditions[name] = condition
+    return conditions, any("TEMP B-TREE FOR GROUP BY" in detail for detail in details)
+
+
+def test_the_version_check_sees_a_change_that_leaves_counts_alone(goranboy):
+    """An edit changes no row count; the latest ``updated_at`` shows it."""
+    build(1, goranboy, factories.ProjectFactory())
+    before = data_version()
+    kehriz = Kehriz.objects.get()
+    kehriz.households_served += 1
+    kehriz.save()
+    assert data_version() != before
 
 
 def test_a_change_shows_at_once_although_the_page_is_cached(goranboy):

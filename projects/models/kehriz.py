@@ -224,6 +224,7 @@ class Kehriz(SearchableModel):
             models.Index(fields=["functionality"], name="kehriz_functionality_idx"),
             models.Index(fields=["district", "name"], name="kehriz_district_name_idx"),
             models.Index(fields=["is_synthetic"], name="kehriz_synthetic_idx"),
+            models.Index(fields=["updated_at"], name="kehriz_updated_idx"),  # the dashboard's version
         ]
         constraints = [
             choices_constraint("status", Status, "kehriz_status_valid"),
@@ -315,7 +316,12 @@ class StatusEvent(TimeStampedModel):
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
         ordering = ["kehriz", "changed_on", "created_at", "id"]
-        indexes = [models.Index(fields=["kehriz", "changed_on"], name="statusevent_kehriz_date_idx")]
+        indexes = [
+            models.Index(fields=["kehriz", "changed_on"], name="statusevent_kehriz_date_idx"),
+            # The dashboard's handed-over years: the events to one status, read from the index.
+            models.Index(fields=["to_status", "kehriz", "changed_on"], name="statusevent_to_status_idx"),
+            models.Index(fields=["updated_at"], name="statusevent_updated_idx"),  # the dashboard's version
+        ]
         constraints = [
             choices_constraint("from_status", Status, "statusevent_from_valid", allow_blank=True),
             choices_constraint("to_status", Status, "statusevent_to_valid"),

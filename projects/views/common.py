@@ -1,5 +1,6 @@
 """What the public pages share: which kəhriz a visitor may see, the colours of the legend."""
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Functionality, Kehriz, Status
@@ -24,10 +25,17 @@ FUNCTIONALITY_COLOURS = {
 
 def visible_kehriz(user):
     """Published kəhriz for the public; everything for a signed-in user."""
-    queryset = Kehriz.objects.all()
-    if not user.is_authenticated:
-        queryset = queryset.filter(is_published=True)
-    return queryset
+    return Kehriz.objects.filter(visible_through(user))
+
+
+def visible_through(user, path=""):
+    """The same rule as a condition on a related kəhriz (``path``: e.g. ``"observation__kehriz"``).
+
+    A join, not ``kehriz__in=<subquery>``: the database can then start from the rows counted and
+    look each kəhriz up, instead of walking every kəhriz first."""
+    if user.is_authenticated:
+        return Q()
+    return Q(**{f"{path}__is_published" if path else "is_published": True})
 
 
 def status_legend():

@@ -25,7 +25,6 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, Q, Sum
-from django.db.models.functions import ExtractYear, TruncMonth
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -50,7 +49,8 @@ from projects.models import (
     StatusEvent,
     Village,
 )
-from projects.views.common import FUNCTIONALITY_COLOURS, STATUS_COLOURS, visible_kehriz
+from projects.models.functions import MonthOf, YearOf
+from projects.views.common import FUNCTIONALITY_COLOURS, STATUS_COLOURS, visible_kehriz, visible_through
 
 RESTORED = [Status.RESTORED, Status.HANDED_OVER]
 NOT_VISITED_DAYS = 90
@@ -58,16 +58,6 @@ TREND_MONTHS = 24
 
 
 # --- Links ------------------------------------------------------------------------------------
-
-
-class MonthOf(TruncMonth):
-    """The first day of a date's month. On SQLite, Django truncates dates with a Python function
-    called once a row (most of the dashboard's time at 100,000 observations); SQLite stores dates
-    as ISO text, so the month is its first seven characters."""
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.lhs)
-        return f"(substr({sql}, 1, 7) || '-01')", params
 
 
 def _url(base, params):
@@ -184,7 +174,6 @@ def collect(user, today=None):
     """Everything the dashboard counts, in a fixed number of queries."""
     today = today or timezone.localdate()
     kehriz = visible_kehriz(user)
-    visible_ids = kehriz.values("pk")
     aggregates, cutoff = kehriz_aggregates(today)
 
     # 1. Programme districts (rows even when they have no kəhriz yet).
@@ -221,7 +210,7 @@ def collect(user, today=None):
         if row["projects"] in projects:
             _add(projects[row["projects"]], row, KEHRIZ_FIELDS)
     # 5–6. Restoration works, by the kəhriz's district and by the work's project.
-    works = RestorationWork.objects.filter(kehriz__in=visible_ids).order_by()
+    works = RestorationWork.objects.filter(visible_through(user, "kehriz")).order_by()
     work_sums = {
         "cleaned_m": Sum("gallery_cleaned_m", default=Decimal(0)),
         "shafts": Sum("shafts_rehabilitated", default=0),
@@ -235,21 +224,18 @@ def collect(user, today=None):
             _add(projects[row["project"]], row, WORK_FIELDS)
     # 7–8. Handed over, by year of the handed-over event (kəhriz still handed over: what the map's
     # handed_over_year filter with status=handed_over shows).
-    handed_over = StatusEvent.objects.filter(
-        to_status=Status.HANDED_OVER,
-        kehriz__status=Status.HANDED_OVER,
-        kehriz__in=visible_ids,
-    ).order_by()
-    for row in (
-        handed_over.annotate(year=ExtractYear("changed_on"))
-        .values("kehriz__district", "year")
-        .annotate(n=Count("kehriz", distinct=True))
-    ):
+    handed_over = (
+        StatusEvent.objects.filter(
+            visible_through(user, "kehriz"), to_status=Status.HANDED_OVER, kehriz__status=Status.HANDED_OVER
+        )
+        .order_by()
+        .annotate(year=YearOf("changed_on"))
+    )
+    for row in handed_over.values("kehriz__district", "year").annotate(n=Count("kehriz", distinct=True)):
         if row["kehriz__district"] in districts:
             districts[row["kehriz__district"]]["years"][row["year"]] = row["n"]
     for row in (
         handed_over.filter(kehriz__projects__isnull=False)
-        .annotate(year=ExtractYear("changed_on"))
         .values("kehriz__projects", "year")
         .annotate(n=Count("kehriz", distinct=True))
     ):
@@ -257,20 +243,20 @@ def collect(user, today=None):
             projects[row["kehriz__projects"]]["years"][row["year"]] = row["n"]
     # 9. Open and overdue follow-up actions, by district (the admin list, where they link, cannot
     # filter them by project, so the project rows do not show them).
-    follow_ups = FollowUp.objects.filter(done=False, observation__kehriz__in=visible_ids).order_by()
+    follow_ups = FollowUp.objects.filter(visible_through(user, "observation__kehriz"), done=False).order_by()
     follow_up_counts = {"open": Count("pk"), "overdue": Count("pk", filter=Q(due_date__lt=today))}
     for row in follow_ups.values("observation__kehriz__district").annotate(**follow_up_counts):
         if row["observation__kehriz__district"] in districts:
             _add(districts[row["observation__kehriz__district"]], row, FOLLOW_UP_FIELDS)
-    # 10. Monthly discharge over the last two years.
+    # 10. Monthly discharge over the last two years (from observation_month_idx alone: the month
+    # is filtered on, not the day, so that the index is read in month order).
     first_month = _month_start(today, TREND_MONTHS - 1)
     monthly = {
         row["month"]: row
-        for row in Observation.objects.filter(
-            kehriz__in=visible_ids, observed_on__gte=first_month, discharge_lps__isnull=False
-        )
+        for row in Observation.objects.filter(visible_through(user, "kehriz"), discharge_lps__isnull=False)
         .order_by()
         .annotate(month=MonthOf("observed_on"))
+        .filter(month__gte=first_month)
         .values("month")
         .annotate(mean=Avg("discharge_lps"), n=Count("pk"), kehriz=Count("kehriz", distinct=True))
     }
@@ -651,12 +637,18 @@ VERSIONED = [
 
 
 def data_version():
-    """One query: how many rows each counted table has and when the latest changed."""
+    """One query: how many rows each counted table has and when the latest changed.
+
+    Each number is a subquery of its own: SQLite then counts the pages of the smallest index and
+    reads the last entry of an ``updated_at`` index, without reading the rows (``COUNT(*), MAX(…)``
+    in one select would read every row). The large tables index ``updated_at`` for this."""
     parts = []
     for model in VERSIONED:
         table = connection.ops.quote_name(model._meta.db_table)
-        latest = "MAX(updated_at)" if any(f.name == "updated_at" for f in model._meta.fields) else "NULL"
-        parts.append(f"SELECT COUNT(*), {latest} FROM {table}")
+        latest = "NULL"
+        if any(f.name == "updated_at" for f in model._meta.fields):
+            latest = f"(SELECT MAX(updated_at) FROM {table})"
+        parts.append(f"SELECT (SELECT COUNT(*) FROM {table}), {latest}")
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts))
         return cursor.fetchall()
