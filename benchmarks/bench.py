@@ -272,27 +272,30 @@ def lower_bound(connection):
               'name', k.name, 'status', k.status, 'functionality', k.functionality,
               'village', coalesce(v.name, ''), 'district', d.slug,
               'visited', k.last_visit_on, 'lps', k.last_discharge_lps))
-          ORDER BY k.id), '[]'::json))::text
+          ORDER BY k.id) FILTER (WHERE k.outlet IS NOT NULL), '[]'::json),
+          'unmapped', count(*) FILTER (WHERE k.outlet IS NULL))::text
         FROM projects_kehriz k
         JOIN projects_district d ON d.id = k.district_id
         LEFT JOIN projects_village v ON v.id = k.village_id
-        WHERE k.is_published AND k.outlet IS NOT NULL
+        WHERE k.is_published
         """
     else:
         sql = """
-        SELECT json_object('type', 'FeatureCollection', 'features', json_group_array(json(f))) FROM (
-          SELECT json_object(
+        SELECT json_object('type', 'FeatureCollection',
+          'features', json_group_array(json(f)) FILTER (WHERE f IS NOT NULL), 'unmapped', count(*) - count(f))
+        FROM (
+          SELECT CASE WHEN k.outlet IS NOT NULL THEN json_object(
             'type', 'Feature', 'id', k.id,
             'geometry', json_object('type', 'Point', 'coordinates',
                 json_array(round(ST_X(k.outlet), 5), round(ST_Y(k.outlet), 5))),
             'properties', json_object(
               'name', k.name, 'status', k.status, 'functionality', k.functionality,
               'village', coalesce(v.name, ''), 'district', d.slug,
-              'visited', k.last_visit_on, 'lps', k.last_discharge_lps)) AS f
+              'visited', k.last_visit_on, 'lps', k.last_discharge_lps)) END AS f
           FROM projects_kehriz k
           JOIN projects_district d ON d.id = k.district_id
           LEFT JOIN projects_village v ON v.id = k.village_id
-          WHERE k.is_published AND k.outlet IS NOT NULL
+          WHERE k.is_published
           ORDER BY k.id
         )
         """

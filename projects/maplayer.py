@@ -4,6 +4,11 @@ Serialising ten thousand features in Python costs several times the query that f
 the text is assembled where the rows are: JSON aggregation on PostgreSQL (json_agg) and on
 SQLite/SpatiaLite (json_group_array). The filtered queryset (the map's FilterSet, the reader's
 visibility) is the subquery that picks the rows, so the filters stay in one place.
+
+A kəhriz whose outlet has not been located yet cannot be drawn, but it is counted: the collection
+says how many (``"unmapped"``, a foreign member as RFC 7946 §6.1 allows), so that the map can say
+why it shows fewer kəhriz than the dashboard or the district page that links to it. The count
+comes from the same pass over the rows (an aggregate FILTER), not from a second query.
 """
 
 from django.db import connection
@@ -30,20 +35,23 @@ PROPERTIES = {
 FROM = """FROM projects_kehriz k
     JOIN projects_district d ON d.id = k.district_id
     LEFT JOIN projects_village v ON v.id = k.village_id
-    WHERE k.outlet IS NOT NULL AND k.id IN ({ids})"""
+    WHERE k.id IN ({ids})"""
 
 COLLECTION = {
     "postgresql": """SELECT json_build_object('type', 'FeatureCollection',
-        'features', coalesce(json_agg({feature} ORDER BY k.id), '[]'::json))::text {from_}""",
-    "sqlite": """SELECT json_object('type', 'FeatureCollection', 'features', json_group_array(json(f)))
-        FROM (SELECT {feature} AS f {from_} ORDER BY k.id)""",
+        'features', coalesce(json_agg({feature} ORDER BY k.id) FILTER (WHERE k.outlet IS NOT NULL), '[]'::json),
+        'unmapped', count(*) FILTER (WHERE k.outlet IS NULL))::text {from_}""",
+    "sqlite": """SELECT json_object('type', 'FeatureCollection',
+        'features', json_group_array(json(f)) FILTER (WHERE f IS NOT NULL), 'unmapped', count(*) - count(f))
+        FROM (SELECT CASE WHEN k.outlet IS NOT NULL THEN {feature} END AS f {from_} ORDER BY k.id)""",
 }
 
 
 def feature_collection(queryset):
     """The FeatureCollection (text) of the kəhriz in ``queryset`` that have an outlet, in id order:
     ``{"type": "Feature", "id", "geometry": Point, "properties": {name, status, functionality,
-    village, district (slug), visited (last visit date), lps (last discharge)}}``."""
+    village, district (slug), visited (last visit date), lps (last discharge)}}``, and
+    ``"unmapped"``: how many kəhriz of ``queryset`` have no outlet."""
     vendor = connection.vendor
     ids, params = queryset.order_by().values("pk").query.sql_with_params()
     sql = COLLECTION[vendor].format(feature=PROPERTIES[vendor], from_=FROM.format(ids=ids))

@@ -6,9 +6,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from projects.models import Kehriz
 from tests.browser import (
     require_chromium,
     screenshot,
@@ -17,6 +20,7 @@ from tests.browser import (
     unreachable_tiles_url,
     wait_for_failed_tiles,
 )
+from tests.factories import KehrizFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -161,6 +165,47 @@ def test_popup_leads_to_the_kehriz_page(browser, live_server, sample):
     popup.find_element(By.CSS_SELECTOR, "a.popup-link").click()
     WebDriverWait(browser, 10).until(lambda d: "/kehriz/" in d.current_url)
     assert "Karvansara" in browser.find_element(By.TAG_NAME, "h1").text
+
+
+def test_a_marker_opens_with_the_keyboard_and_the_map_says_what_it_cannot_draw(browser, live_server, sample):
+    # A second Karvansara whose outlet has not been located yet: counted, but not drawn.
+    karvansara = Kehriz.objects.get(name="Karvansara")
+    KehrizFactory(name="Karvansara II", district=karvansara.district, outlet=None)
+    open_map(browser, f"{live_server.url}/?status=&q=karvansara")
+    markers_shown(browser, 1)
+    labels = browser.execute_script(
+        "return JSON.parse(document.getElementById('map-config').textContent).labels"
+    )
+    count = browser.find_element(By.ID, "shown-count")
+    assert count.text == f"(1 {labels['shown']}; 1 {labels['unmapped']})"
+
+    def focused(driver):
+        return driver.execute_script(
+            "var e = document.activeElement; return e && (e.getAttribute('aria-label') || e.className.baseVal"
+            " || e.className || e.tagName);"
+        )
+
+    # Tab from the top of the page, as a keyboard user does, until the marker has the focus.
+    keys = ActionChains(browser)
+    for _ in range(80):
+        if focused(browser) == "Karvansara":
+            break
+        keys.send_keys(Keys.TAB).perform()
+    assert focused(browser) == "Karvansara"
+    assert browser.execute_script("return document.activeElement.getAttribute('role')") == "button"
+    keys.send_keys(Keys.ENTER).perform()
+    # The popup fades in: its text is visible once it has.
+    WebDriverWait(browser, 10).until(
+        lambda d: (
+            "Qaradağlı"
+            in " ".join(e.text for e in d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))
+        )
+    )
+    assert "popup-link" in focused(browser)
+    screenshot(browser, "map-popup-by-keyboard")
+    keys.send_keys(Keys.ESCAPE).perform()
+    WebDriverWait(browser, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))
+    assert focused(browser) == "Karvansara"
 
 
 def test_language_switch_changes_the_interface(browser, live_server, sample):

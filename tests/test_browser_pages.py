@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -19,6 +20,7 @@ from tests.browser import (
     unreachable_tiles_url,
     wait_for_failed_tiles,
 )
+from tests.factories import KehrizFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -75,6 +77,19 @@ def test_kehriz_page_shows_the_visit_and_the_discharge_chart(browser, live_serve
     tiles = wait_for_failed_tiles(browser, tiles_url)
     assert tiles["loaded"] == 0 and tiles["other"] == 0
     screenshot(browser, "kehriz-page-desktop")
+
+
+def test_district_map_says_how_many_kehriz_it_cannot_draw(browser, live_server, asger):
+    KehrizFactory(name="Yeri bilinməyən", district=asger.district, outlet=None)
+    drawn = Kehriz.objects.filter(district=asger.district, outlet__isnull=False).count()
+    browser.get(live_server.url + reverse("projects:district", args=[asger.district.slug]))
+    WebDriverWait(browser, 15).until(
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-markers") == str(drawn)
+    )
+    labels = browser.execute_script(
+        "return JSON.parse(document.getElementById('district-config').textContent).labels"
+    )
+    assert browser.find_element(By.ID, "map-status").text == f"1 {labels['unmapped']}"
 
 
 @pytest.mark.parametrize("width", [1280, 360])

@@ -60,6 +60,23 @@ def test_layer_takes_the_map_filters(client):
 
 
 @pytest.mark.django_db
+def test_layer_counts_the_kehriz_it_cannot_draw(client):
+    """A kəhriz whose outlet is not located yet is not a feature, but the layer says how many such
+    kəhriz match the filters, so the map can say why it shows fewer than the dashboard counts."""
+    KehrizFactory(name="Located", district=district(CEBRAYIL), status=Status.RESTORED)
+    KehrizFactory(name="Not located", district=district(CEBRAYIL), status=Status.RESTORED, outlet=None)
+    KehrizFactory(name="Elsewhere", district=district(AGDAM), status=Status.RESTORED, outlet=None)
+    KehrizFactory(name="Hidden", district=district(AGDAM), outlet=None, is_published=False)
+    collection = client.get(LAYER).json()
+    assert [f["properties"]["name"] for f in collection["features"]] == ["Located"]
+    assert collection["unmapped"] == 2
+    assert client.get(LAYER + "?district=cebrayil-rayonu").json()["unmapped"] == 1
+    none_drawn = client.get(LAYER + "?district=agdam-rayonu").json()
+    assert none_drawn["features"] == [] and none_drawn["unmapped"] == 1
+    assert client.get(LAYER + "?q=located").json()["unmapped"] == 1  # "Not located" matches too
+
+
+@pytest.mark.django_db
 def test_bad_filters_get_a_json_error_naming_the_field(client):
     response = client.get(LAYER + "?status=lost&in_bbox=1,2")
     assert response.status_code == 400

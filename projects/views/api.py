@@ -117,7 +117,8 @@ class _Layer(GenericAPIView):
 @extend_schema(
     summary="Map layer: kəhriz outlets as a GeoJSON FeatureCollection",
     description=(
-        "Every kəhriz with an outlet matching the filters, with what the map's popup shows. "
+        "Every kəhriz with an outlet matching the filters, with what the map's popup shows, and "
+        "`unmapped`: how many kəhriz match but have no outlet yet (not drawn). "
         "Not paginated; a constant number of queries; answers 304 to a matching If-None-Match."
     ),
     responses=LAYER_RESPONSES,
@@ -133,7 +134,7 @@ class KehrizMapLayer(_Layer):
         # The ETag is the body's own digest: one query builds the layer, and the tag changes
         # exactly when what the map would show changes (a renamed village or district too). A 304
         # still costs that query, and saves the transfer, which is what a field connection feels.
-        body = maplayer.feature_collection(queryset.filter(outlet__isnull=False))
+        body = maplayer.feature_collection(queryset)
         etag = '"' + hashlib.sha1(body.encode()).hexdigest() + '"'
         return _cached(request, etag, lambda: body)
 

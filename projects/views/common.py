@@ -63,6 +63,7 @@ POPUP_LABELS = {
     "never": _("not yet visited"),
     "open": _("Open the kəhriz page"),
     "shown": _("kəhriz shown"),
+    "unmapped": _("without a located outlet, so not on the map"),
     "loading": _("Loading…"),
     "failed": _("The kəhriz could not be loaded. Check the connection and try again."),
     "legend": _("Restoration status"),

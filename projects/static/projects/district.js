@@ -85,7 +85,8 @@
               .addTo(markers);
           });
           document.body.dataset.markers = String(collection.features.length);
-          say(collection.features.length ? "" : labels.none);
+          var unmapped = collection.unmapped ? collection.unmapped + " " + labels.unmapped : "";
+          say(collection.features.length ? unmapped : [labels.none, unmapped].join(" ").trim());
         })
         .catch(function () { say(labels.failed); });
     }

@@ -68,7 +68,39 @@
     m.feature = feature;
     m.bindPopup(function () { return popupHtml(feature); });
     m.bindTooltip(feature.properties.name);
+    m.on("add", function () { reachableByKeyboard(m, feature.properties.name); });
     return m;
+  }
+
+  // A marker is a button in the tab order: Enter or Space opens its popup and moves to its link;
+  // Escape closes it and goes back to the marker. (Leaflet does this for icon markers, not for
+  // the circles drawn here.) The cluster drawing a marker again makes a new element each time.
+  function reachableByKeyboard(m, name) {
+    var element = m.getElement && m.getElement();
+    if (!element) return;
+    element.setAttribute("tabindex", "0");
+    element.setAttribute("role", "button");
+    element.setAttribute("aria-label", name);
+    element.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" && event.key !== " ") return;
+      event.preventDefault();
+      m.openPopup();
+      var popup = m.getPopup().getElement();
+      var link = popup && popup.querySelector("a.popup-link");
+      if (!link) return;
+      link.focus();
+      popup.addEventListener("keydown", function (e) {
+        if (e.key !== "Escape") return;
+        m.closePopup();
+        element.focus();
+      });
+    });
+  }
+
+  function shownText(collection) {
+    var text = collection.features.length + " " + labels.shown;
+    if (collection.unmapped) text += "; " + collection.unmapped + " " + labels.unmapped;
+    return "(" + text + ")";
   }
 
   function say(text) { statusLine.textContent = text || ""; }
@@ -90,10 +122,10 @@
           return marker(f, L.latLng(c[1], c[0]));
         });
         clusters.addLayers(layers);
-        countLine.textContent = "(" + collection.features.length + " " + labels.shown + ")";
+        countLine.textContent = shownText(collection);
         document.body.dataset.markers = String(collection.features.length);
         say("");
-        if (!collection.features.length) {
+        if (!collection.features.length && !collection.unmapped) {
           statusLine.innerHTML = escapeHtml(labels.none) + ' <a href="?status=">' + escapeHtml(labels.all) + "</a>";
         }
         loadRoutes();
