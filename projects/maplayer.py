@@ -39,7 +39,8 @@ FROM = """FROM projects_kehriz k
 
 COLLECTION = {
     "postgresql": """SELECT json_build_object('type', 'FeatureCollection',
-        'features', coalesce(json_agg({feature} ORDER BY k.id) FILTER (WHERE k.outlet IS NOT NULL), '[]'::json),
+        'features', coalesce(
+            json_agg({feature} ORDER BY k.id) FILTER (WHERE k.outlet IS NOT NULL), '[]'::json),
         'unmapped', count(*) FILTER (WHERE k.outlet IS NULL))::text {from_}""",
     "sqlite": """SELECT json_object('type', 'FeatureCollection',
         'features', json_group_array(json(f)) FILTER (WHERE f IS NOT NULL), 'unmapped', count(*) - count(f))
