@@ -86,7 +86,7 @@
           });
           document.body.dataset.markers = String(collection.features.length);
           var unmapped = collection.unmapped ? collection.unmapped + " " + labels.unmapped : "";
-          say(collection.features.length ? unmapped : [labels.none, unmapped].join(" ").trim());
+          say(unmapped || (collection.features.length ? "" : labels.none));
         })
         .catch(function () { say(labels.failed); });
     }
