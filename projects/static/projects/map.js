@@ -69,6 +69,14 @@
     m.bindPopup(function () { return popupHtml(feature); });
     m.bindTooltip(feature.properties.name);
     m.on("add", function () { reachableByKeyboard(m, feature.properties.name); });
+    // The popup keeps its element between openings: one Escape handler for it is enough.
+    m.once("popupopen", function (event) {
+      event.popup.getElement().addEventListener("keydown", function (e) {
+        if (e.key !== "Escape" || !m.keyboardElement) return;
+        m.closePopup();
+        m.keyboardElement.focus();
+      });
+    });
     return m;
   }
 
@@ -81,19 +89,14 @@
     element.setAttribute("tabindex", "0");
     element.setAttribute("role", "button");
     element.setAttribute("aria-label", name);
+    m.keyboardElement = element;
     element.addEventListener("keydown", function (event) {
       if (event.key !== "Enter" && event.key !== " ") return;
       event.preventDefault();
       m.openPopup();
       var popup = m.getPopup().getElement();
       var link = popup && popup.querySelector("a.popup-link");
-      if (!link) return;
-      link.focus();
-      popup.addEventListener("keydown", function (e) {
-        if (e.key !== "Escape") return;
-        m.closePopup();
-        element.focus();
-      });
+      if (link) link.focus();
     });
   }
 
