@@ -5,9 +5,11 @@ Everything that differs between a laptop and production comes from environment v
 DEBUG on, only localhost allowed.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "projects",
 ]
 
@@ -52,6 +55,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kehriz.csp.KehrizCSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out user or address is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "kehriz.urls"
@@ -67,6 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -171,6 +184,37 @@ LEAFLET_CONFIG = {
     "ATTRIBUTION_PREFIX": "Leaflet",
 }
 
+# Content-Security-Policy (django-csp) on every response: scripts only from our own origin or
+# carrying this request's nonce; no inline event handlers, no eval, no plugins, no framing.
+# Styles allow 'unsafe-inline' because Leaflet, the Django admin and Swagger UI set style
+# attributes; a style cannot run code. The tile server's origin joins img-src at run time
+# (kehriz/csp.py). CSP_REPORT_URI, when set, receives the browsers' violation reports.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        **({"report-uri": [env.str("CSP_REPORT_URI")]} if env.str("CSP_REPORT_URI", default="") else {}),
+    },
+}
+
+# Login lockout (django-axes) on every login form that goes through authenticate(): the admin's
+# and the field app's. AXES_FAILURE_LIMIT failures for one user name from one address lock that
+# pair out for AXES_COOLOFF_MINUTES; data managers lift a lockout in the admin (Access attempts).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
 REST_FRAMEWORK = {
     # Tokens first, so that a script without credentials gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -183,6 +227,15 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "projects.views.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Generous enough for a field phone sending a day's queue (visits and photos) at once.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_ANON_RATE", default="300/minute"),
+        "user": env.str("API_USER_RATE", default="1200/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kəhriz API",
