@@ -214,6 +214,16 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Attempts while locked out are refused without pushing the end of the lock further: the time the
+# lockout page promises (projects/lockout.py, on the login page's look, 429 with Retry-After) holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "projects.lockout.lockout_response"
+# Behind PROXY_COUNT reverse proxies (each appending to X-Forwarded-For) the client's address is the
+# PROXY_COUNT-th from the right of that header; 0 (the default, no proxy) uses REMOTE_ADDR. Wrong
+# here, either everybody shares the proxy's address (and one person's failures lock all out) or a
+# client can claim any address. DRF's throttles count by the same address (NUM_PROXIES below).
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "projects.lockout.client_ip_address"
 
 REST_FRAMEWORK = {
     # Tokens first, so that a script without credentials gets 401 with a WWW-Authenticate header.
@@ -227,15 +237,20 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "projects.views.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    # Generous enough for a field phone sending a day's queue (visits and photos) at once.
+    # Generous enough for a field phone sending a day's queue (visits and photos) at once; the
+    # exports (whole tables as files, the most expensive answers) have a stricter scope of their
+    # own on top. A 429 carries Retry-After and a translated message (projects/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "projects.throttling.AnonRateThrottle",
+        "projects.throttling.UserRateThrottle",
+        "projects.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_RATE", default="300/minute"),
         "user": env.str("API_USER_RATE", default="1200/minute"),
+        "exports": env.str("API_EXPORT_RATE", default="30/minute"),
     },
+    "NUM_PROXIES": PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kəhriz API",

@@ -27,7 +27,7 @@ from drf_spectacular.utils import (
 from rest_framework import filters as drf_filters
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import NotAuthenticated, Throttled
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -36,7 +36,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_gis.pagination import GeoJsonPagination
 
-from projects import exports, maplayer, services
+from projects import exports, maplayer, services, throttling
 from projects import serializers as s
 from projects.filters import (
     DistrictFilterSet,
@@ -221,6 +221,8 @@ def exception_handler(exc, context):
     a record that others depend on becomes a 409 that says which records hold it."""
     if isinstance(exc, DjangoValidationError):
         exc = s.as_drf_error(exc)
+    if isinstance(exc, Throttled):
+        exc = throttling.translate(exc)  # 429 with Retry-After, in the request's language
     if isinstance(exc, (ProtectedError, RestrictedError)):
         holders = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
         kinds = sorted({str(obj._meta.verbose_name_plural) for obj in holders})
@@ -538,6 +540,8 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     filters=True,
 )
 class ExportView(_Layer):
+    throttle_scope = "exports"  # a stricter rate on top of the anonymous and per-user ones
+
     def get(self, request, kind, fmt):
         from django.http import Http404
 
