@@ -293,3 +293,15 @@ LOGGING = {
 # reference definitions (gis.W001). The app only reads geometries it produced or that users upload
 # as GeoJSON/CSV/XLSX coordinates, never user-supplied spatial reference strings; see README.
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=["gis.W001"])
+
+# Photos. MEDIA_ROOT is never served as such: each photo goes through the view at /photos/<uuid>/,
+# which checks that the visitor may see its kəhriz, then sends the file itself (PHOTO_SERVE=django,
+# the default) or lets nginx send it (PHOTO_SERVE=nginx: an X-Accel-Redirect to
+# PHOTO_ACCEL_PREFIX + the file's name, with `location /protected-media/ { internal; alias
+# <MEDIA_ROOT>/; }` in nginx). Uploads larger than PHOTO_MAX_BYTES or PHOTO_MAX_PIXELS are refused.
+PHOTO_SERVE = env.str("PHOTO_SERVE", default="django")
+if PHOTO_SERVE not in ("django", "nginx"):
+    raise environ.ImproperlyConfigured(f"PHOTO_SERVE must be 'django' or 'nginx', not {PHOTO_SERVE!r}.")
+PHOTO_ACCEL_PREFIX = env.str("PHOTO_ACCEL_PREFIX", default="/protected-media/")
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)

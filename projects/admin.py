@@ -38,6 +38,7 @@ from projects.models import (
     StatusEvent,
     Village,
 )
+from projects.photos import PhotoForm
 from projects.views.dashboard import NOT_VISITED_DAYS
 
 admin.site.site_header = _("Kəhriz: restoration data")
@@ -937,6 +938,7 @@ class FollowUpInline(admin.TabularInline):
 
 class PhotoInline(admin.TabularInline):
     model = Photo
+    form = PhotoForm  # uploads checked and re-encoded as in the API (projects/photos.py)
     extra = 0
     fields = ["image", "preview", "caption", "taken_at"]
     readonly_fields = ["preview"]
@@ -944,7 +946,7 @@ class PhotoInline(admin.TabularInline):
     @admin.display(description=_("preview"))
     def preview(self, obj):
         if obj.pk and obj.image:
-            return format_html('<img src="{}" alt="" style="max-height:80px">', obj.image.url)
+            return format_html('<img src="{}" alt="" style="max-height:80px">', obj.get_absolute_url())
         return ""
 
 
@@ -1037,6 +1039,7 @@ class FollowUpAdmin(DistrictScopedMixin, admin.ModelAdmin):
 
 @admin.register(Photo)
 class PhotoAdmin(DistrictScopedMixin, admin.ModelAdmin):
+    form = PhotoForm
     list_display = ["__str__", "observation", "taken_at"]
     list_select_related = ["observation__kehriz"]
     autocomplete_fields = ["observation"]

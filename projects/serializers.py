@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from projects import roles, services
+from projects import photos, roles, services
 from projects.models import (
     District,
     FollowUp,
@@ -476,11 +476,33 @@ class DischargeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PhotoImageField(serializers.FileField):
+    """In: an upload, checked and re-encoded by projects.photos (no metadata, random name).
+    Out: the URL of the view that sends the photo to whoever may see it."""
+
+    def to_internal_value(self, data):
+        upload = super().to_internal_value(data)
+        try:
+            return photos.clean_upload(upload)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+
+    def to_representation(self, value):
+        if not value:
+            return None
+        url = value.instance.get_absolute_url()
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
 class PhotoSerializer(serializers.ModelSerializer):
-    """A photo of an observation. Creating one is idempotent on ``uuid``."""
+    """A photo of an observation. Creating one is idempotent on ``uuid``. ``image`` is sent as a
+    JPEG, PNG or WebP file (stored as a JPEG without its metadata) and read back as the URL of
+    the photo."""
 
     uuid = serializers.UUIDField(required=False)
     kehriz = serializers.IntegerField(source="observation.kehriz_id", read_only=True)
+    image = PhotoImageField()
 
     class Meta:
         model = Photo

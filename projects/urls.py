@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from projects.views import api, dashboard, district, field, kehriz, pages
+from projects.views import api, dashboard, district, field, kehriz, pages, photos
 
 app_name = "projects"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("districts/<slug:slug>/", district.district_detail, name="district"),
     path("kehriz/<int:pk>/", kehriz.kehriz_detail, name="kehriz"),
+    path("photos/<uuid:uuid>/", photos.photo, name="photo"),
     path("field/", field.app, name="field"),
     path("field/login/", field.FieldLoginView.as_view(), name="field-login"),
     path("field/logout/", field.FieldLogoutView.as_view(), name="field-logout"),

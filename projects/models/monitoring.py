@@ -4,7 +4,12 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
 from django.db.models import F
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from projects.photos import delete_file_on_commit, photo_upload_to
 
 from .base import SearchableModel, TimeStampedModel, choices_constraint, end_after_start, non_negative
 from .functions import MonthOf
@@ -280,7 +285,9 @@ class Photo(TimeStampedModel):
         editable=False,
         help_text=_("Chosen by the device that took the photo, so that a resend never duplicates it."),
     )
-    image = models.ImageField(_("image"), upload_to="photos/%Y/%m/")
+    # Stored under a random name, outside any public URL: get_absolute_url() is the view that
+    # checks who may see it (projects/photos.py).
+    image = models.ImageField(_("image"), upload_to=photo_upload_to)
     caption = models.CharField(_("caption"), max_length=300, blank=True)
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
 
@@ -291,3 +298,29 @@ class Photo(TimeStampedModel):
 
     def __str__(self):
         return self.caption or self.image.name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        photo = super().from_db(db, field_names, values)
+        photo._stored_image = photo.__dict__.get("image")
+        return photo
+
+    def get_absolute_url(self):
+        return reverse("projects:photo", args=[self.uuid])
+
+    def save(self, *args, **kwargs):
+        stored = getattr(self, "_stored_image", None)
+        super().save(*args, **kwargs)
+        current = self.image.name if self.image else None
+        if stored and stored != current:
+            # The image was replaced: the old file goes once the change is committed.
+            delete_file_on_commit(self.image.storage, stored)
+        self._stored_image = current
+
+
+@receiver(post_delete, sender=Photo, dispatch_uid="projects.photo.delete_file")
+def _delete_photo_file(sender, instance, **kwargs):
+    """A signal, not a delete() override: photos also go in cascades (an observation, a visit
+    deleted), and in bulk, where delete() is never called."""
+    if instance.image:
+        delete_file_on_commit(instance.image.storage, instance.image.name)
