@@ -305,3 +305,16 @@ if PHOTO_SERVE not in ("django", "nginx"):
 PHOTO_ACCEL_PREFIX = env.str("PHOTO_ACCEL_PREFIX", default="/protected-media/")
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)
+
+# Spreadsheet imports (admin "Import from spreadsheet"): what a file may hold. A file over a limit
+# is refused, saying which limit and the file's figure, before its rows are read.
+# The upload itself, in bytes.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+# Rows of one file (after the header; blank rows count).
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20000)
+# What an XLSX workbook unpacks to (the sum of its parts), in bytes: 20,000 rows of the widest
+# template take about 40 MB of sheet XML.
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=100 * 1024 * 1024)
+# How many times a part of a workbook (over 1 MB unpacked) may be compressed: real sheets are
+# compressed about 5 to 20 times; a "zip bomb" hundreds or thousands.
+IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)

@@ -114,7 +114,6 @@ class DistrictScopedMixin:
 
 # --- Spreadsheet imports -------------------------------------------------------------------------
 
-IMPORT_MAX_BYTES = 10 * 1024 * 1024
 IMPORT_SESSION_KEY = "spreadsheet_imports"
 IMPORT_KEEP_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -130,10 +129,10 @@ class ImportUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(imports.EXTENSIONS):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
-        if upload.size > IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)d MB: split it.") % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)}
-            )
+        # Refused before it is read (projects/imports.py checks the rest: IMPORT_* settings).
+        problem = imports.size_problem(upload.size)
+        if problem:
+            raise forms.ValidationError(problem)
         return upload
 
 

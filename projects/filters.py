@@ -263,12 +263,29 @@ class ProjectFilterSet(django_filters.FilterSet):
         fields = ["q"]
 
 
+# Ids are 64-bit (BigAutoField): a larger number cannot be an id, and the database cannot take it
+# (SQLite raises OverflowError, PostgreSQL an out-of-range bigint).
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """A record's id: a whole number from 1 to ``MAX_ID``; anything else is a 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
 class _KehrizScoped(django_filters.FilterSet):
     """Filters shared by the lists that hang off a kəhriz."""
 
     kehriz_path = "kehriz"
     district = django_filters.CharFilter(label=_("District (slug)"), method="filter_district")
-    kehriz = django_filters.NumberFilter(label=_("Kəhriz (id)"), method="filter_kehriz")
+    kehriz = IdFilter(label=_("Kəhriz (id)"), method="filter_kehriz")
 
     def filter_district(self, queryset, name, value):
         return queryset.filter(**{f"{self.kehriz_path}__district__slug": value})
@@ -309,7 +326,7 @@ class ObservationFilterSet(_KehrizScoped):
 class VisitFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method=_folded(["search_text"]))
     district = django_filters.CharFilter(label=_("District (slug)"), method="filter_district")
-    kehriz = django_filters.NumberFilter(label=_("Kəhriz (id)"), method="filter_kehriz")
+    kehriz = IdFilter(label=_("Kəhriz (id)"), method="filter_kehriz")
     started = django_filters.DateFromToRangeFilter(label=_("Start date"), field_name="start_date")
 
     class Meta:

@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, LineString, Point
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
@@ -55,7 +56,6 @@ KIND_LABELS = {
 # A visit without visit_uuid gets uuid5(VISIT_NAMESPACE, "<folded title>|<start date>").
 VISIT_NAMESPACE = uuid.UUID("0b6f3c52-2f0e-5d0a-9a49-6b65687269a1")
 EXTENSIONS = (".csv", ".xlsx")
-MAX_ROWS = 20000
 
 NEW, UPDATE, UNCHANGED = "new", "update", "unchanged"
 ACTION_LABELS = {
@@ -147,26 +147,125 @@ def _csv_lines(text, known):
         yield start, cells
 
 
-def _xlsx_lines(data, kind, table):
+# --- Limits: a spreadsheet is refused before its rows are read ----------------------------------
+#
+# A workbook is a zip: a few hundred kilobytes can unpack to gigabytes of sheet XML, and a sheet
+# can declare (or skip to) a millionth row. So the upload's size, what it unpacks to and how much
+# it is compressed are checked from the zip's directory, and the sheet's declared dimension from
+# its first lines, before any row is read; reading then stops as soon as the row limit is passed
+# (a sheet may omit its dimension or lie about it). The limits are settings (IMPORT_*).
+
+# A member smaller than this is never "too compressed": small parts of real files can be.
+_RATIO_FROM_BYTES = 1024 * 1024
+# Cells further right than this are not read (the widest template has a few dozen columns).
+MAX_COLUMNS = 256
+
+
+def max_rows():
+    return settings.IMPORT_MAX_ROWS
+
+
+def _mb(size):
+    return f"{size / (1024 * 1024):.1f}"
+
+
+def size_problem(size):
+    """Why an upload of ``size`` bytes is refused, or None."""
+    if size > settings.IMPORT_MAX_BYTES:
+        return _(
+            "The file is %(size)s MB; at most %(max)s MB can be imported at once: split it into "
+            "smaller files."
+        ) % {"size": _mb(size), "max": _mb(settings.IMPORT_MAX_BYTES)}
+    return None
+
+
+def _zip_problem(archive):
+    """Why a workbook is refused from its zip directory alone (nothing unpacked), or None."""
+    members = archive.infolist()
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > settings.IMPORT_MAX_UNCOMPRESSED_BYTES:
+        return _(
+            "The workbook unpacks to %(size)s MB; at most %(max)s MB can be imported at once: "
+            "split it, or remove the sheets that are not imported."
+        ) % {"size": _mb(unpacked), "max": _mb(settings.IMPORT_MAX_UNCOMPRESSED_BYTES)}
+    for member in members:
+        if member.file_size < _RATIO_FROM_BYTES:
+            continue
+        ratio = member.file_size / max(member.compress_size, 1)
+        if ratio > settings.IMPORT_MAX_COMPRESSION_RATIO:
+            return _(
+                "The workbook's part %(part)s unpacks to %(ratio)d times its packed size; a "
+                "spreadsheet is never compressed more than %(max)d times, so it is not read "
+                "(it may be a “zip bomb”)."
+            ) % {"part": member.filename, "ratio": ratio, "max": settings.IMPORT_MAX_COMPRESSION_RATIO}
+    return None
+
+
+def _rows_problem(declared, sheet=None):
+    """Why a sheet declaring ``declared`` rows (the header included) is refused, or None."""
+    if declared is not None and declared - 1 > max_rows():
+        return _(
+            "The sheet “%(sheet)s” declares %(rows)d rows; at most %(max)d rows can be imported "
+            "at once: split it into smaller files."
+        ) % {"sheet": sheet, "rows": declared, "max": max_rows()}
+    return None
+
+
+class _Refused(Exception):
+    """A file refused before its rows are read: the message says why."""
+
+
+def _open_xlsx(data, kind, table):
+    """The workbook and the sheet to import, after the checks that need no row: raises _Refused."""
     from openpyxl import load_workbook
 
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    problem = _zip_problem(archive)
+    if problem:
+        raise _Refused(problem)
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         names_ = workbook.sheetnames
         chosen = next((n for n in names_ if n.strip().lower() == kind), names_[0] if names_ else None)
         if chosen is None:
-            return []
+            return workbook, None
         table.sheet = chosen
-        return [
-            (number, list(cells))
-            for number, cells in enumerate(workbook[chosen].iter_rows(values_only=True), 1)
-        ]
+        sheet = workbook[chosen]
+        # The <dimension> element, read from the head of the sheet's XML: no row is parsed.
+        problem = _rows_problem(sheet.max_row, chosen)
+        if problem:
+            raise _Refused(problem)
+        # Then read the rows the sheet holds, not those it declares: a smaller dimension would
+        # drop rows silently, a larger one pad with empty rows. The row limit bounds the reading.
+        sheet.reset_dimensions()
+        return workbook, sheet
+    except BaseException:
+        workbook.close()
+        raise
+
+
+def _xlsx_lines(workbook, sheet):
+    """The sheet's rows, one at a time (the caller stops at the row limit)."""
+    try:
+        if sheet is None:
+            return
+        for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), 1):
+            cells = list(cells)
+            while cells and cells[-1] is None:  # iter_rows pads every row to MAX_COLUMNS
+                cells.pop()
+            yield number, cells
     finally:
         workbook.close()
 
 
+_UNREADABLE_XLSX = (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError, SyntaxError)
+
+
 def read_table(data, filename, kind):
-    """The rows of an uploaded CSV or XLSX file, keyed by its header, with the file's problems."""
+    """The rows of an uploaded CSV or XLSX file, keyed by its header, with the file's problems.
+
+    An oversized file, a workbook that unpacks to too much or declares too many rows is refused
+    before its rows are read, and reading stops at the row limit (IMPORT_* settings)."""
     if kind not in COLUMNS:
         raise ValueError(kind)
     table = Table(kind=kind)
@@ -179,10 +278,17 @@ def read_table(data, filename, kind):
     if not lower.endswith(EXTENSIONS):
         table.problems.append(_("Upload a .csv or .xlsx file."))
         return table
+    problem = size_problem(len(data))
+    if problem:
+        table.problems.append(problem)
+        return table
     if lower.endswith(".xlsx"):
         try:
-            lines = _xlsx_lines(data, kind, table)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+            lines = _xlsx_lines(*_open_xlsx(data, kind, table))
+        except _Refused as refused:
+            table.problems.append(str(refused))
+            return table
+        except _UNREADABLE_XLSX:
             table.problems.append(_("This is not a readable .xlsx workbook."))
             return table
     else:
@@ -193,6 +299,7 @@ def read_table(data, filename, kind):
             )
             return table
         lines = _csv_lines(text, known)
+    limit = max_rows()
     try:
         lines = iter(lines)
         header_line, header_cells = next(
@@ -203,13 +310,14 @@ def read_table(data, filename, kind):
             return table
         header = [_header_name(c) for c in header_cells]
         _check_header(table, header, columns)
-        for number, cells in lines:
+        for read, (number, cells) in enumerate(lines, 1):
+            # Blank rows count too: a sheet may skip to its millionth row.
+            if read > limit:
+                table.problems.append(_("The file has more than %(max)d rows: split it.") % {"max": limit})
+                break
             values = [_cell(c) for c in cells]
             if not any(values):
                 continue
-            if len(table.rows) >= MAX_ROWS:
-                table.problems.append(_("The file has more than %(max)d rows: split it.") % {"max": MAX_ROWS})
-                break
             extra = [v for v in values[len(header) :] if v]
             row = Row(line=number, values={})
             for name, value in zip(header, values, strict=False):
@@ -220,6 +328,13 @@ def read_table(data, filename, kind):
             table.rows.append(row)
     except csv.Error as error:
         table.problems.append(_("The CSV file could not be read: %(error)s") % {"error": error})
+    except _UNREADABLE_XLSX:
+        table.rows = []
+        table.problems.append(_("This is not a readable .xlsx workbook."))
+    finally:
+        close = getattr(lines, "close", None)
+        if close:
+            close()  # the workbook of an XLSX, when reading stopped early
     return table
 
 

@@ -1,5 +1,6 @@
 """The roles (projects/roles.py) enforced in the API, as in the admin."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from projects import roles
@@ -21,7 +22,12 @@ class RolePermission(permissions.DjangoModelPermissions):
         if roles.can_edit_everything(request.user):
             return True
         ids = view.district_ids_of(obj)
-        return bool(ids) and ids <= roles.district_ids(request.user)
+        if bool(ids) and ids <= roles.district_ids(request.user):
+            return True
+        if roles.is_field_officer(request.user):
+            # A permission instance serves one request: its message is this refusal's.
+            self.message = _("This record belongs to a kəhriz outside your districts: you cannot change it.")
+        return False
 
 
 class StatusChangePermission(RolePermission):

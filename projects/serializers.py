@@ -1,6 +1,10 @@
 """API serializers. Validation is the models' own (full_clean) and the services', so the API
 refuses exactly what the admin refuses, with the same messages."""
 
+from collections.abc import Mapping
+
+from django.contrib.gis.gdal import GDALException
+from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -27,12 +31,42 @@ from projects.models import (
 
 class FastGeometryField(GeometryField):
     """GeoJSON geometry straight from the coordinates. drf-gis goes through GDAL and builds a
-    spatial reference for every geometry, which is most of the time of a list of kəhriz."""
+    spatial reference for every geometry, which is most of the time of a list of kəhriz.
+
+    What comes in must be a geometry of the model field's type (``geom_type``) with longitudes
+    within ±180 and latitudes within ±90: anything else would fail later in GDAL (a 500)."""
+
+    def __init__(self, *args, geom_type=None, **kwargs):
+        self.geom_type = geom_type
+        super().__init__(*args, **kwargs)
 
     def to_representation(self, value):
         if value is None or isinstance(value, dict):
             return value
         return {"type": value.geom_type, "coordinates": value.coords}
+
+    def to_internal_value(self, value):
+        if not isinstance(value, (dict, str, GEOSGeometry)):
+            raise serializers.ValidationError(_("Give a GeoJSON geometry."))
+        try:
+            geometry = super().to_internal_value(value)
+        except (GEOSException, GDALException, ValueError, TypeError, IndexError) as error:
+            raise serializers.ValidationError(_("Give a GeoJSON geometry.")) from error
+        if geometry is None or geometry == "":
+            return geometry
+        if self.geom_type and geometry.geom_type != self.geom_type:
+            raise serializers.ValidationError(
+                _("Give a GeoJSON %(expected)s, not a %(given)s.")
+                % {"expected": self.geom_type, "given": geometry.geom_type}
+            )
+        if geometry.srid not in (None, 4326):
+            raise serializers.ValidationError(_("Give the coordinates in WGS 84 (EPSG:4326) degrees."))
+        geometry.srid = 4326
+        try:
+            services.check_coordinates(geometry)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+        return geometry
 
 
 def as_drf_error(error):
@@ -45,6 +79,16 @@ def as_drf_error(error):
             }
         )
     return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+OUT_OF_DISTRICT = "out_of_district"
+
+
+def out_of_district(message):
+    """A field officer's write for a kəhriz outside their districts. It reads like the other field
+    errors (``{"kehriz": [message]}``), and the API answers it 403, not 400 (views/api.py's
+    exception_handler), as a refused write."""
+    return serializers.ValidationError(message, code=OUT_OF_DISTRICT)
 
 
 def model_errors(instance, exclude=None):
@@ -95,7 +139,7 @@ class DistrictSerializer(GeoFeatureModelSerializer):
 
 class VillageSerializer(ModelCleanMixin, serializers.ModelSerializer):
     district = serializers.SlugRelatedField(slug_field="slug", queryset=District.objects.all())
-    location = FastGeometryField(required=False, allow_null=True)
+    location = FastGeometryField(geom_type="Point", required=False, allow_null=True)
 
     class Meta:
         model = Village
@@ -139,16 +183,17 @@ class ProjectSerializer(ModelCleanMixin, serializers.ModelSerializer):
 class KehrizSerializer(ModelCleanMixin, GeoFeatureModelSerializer):
     """A kəhriz as a GeoJSON Feature located at its outlet."""
 
-    outlet = FastGeometryField(required=False, allow_null=True)
+    outlet = FastGeometryField(geom_type="Point", required=False, allow_null=True)
     district = serializers.SlugRelatedField(
         slug_field="slug", queryset=District.objects.all(), required=False
     )
-    village_name = serializers.CharField(source="village.name", read_only=True, default=None, allow_null=True)
+    # No ``default=None``: DRF skips a default in a partial update's answer, which drf-gis does not expect.
+    village_name = serializers.CharField(source="village.name", read_only=True, allow_null=True)
     projects = serializers.SlugRelatedField(
         slug_field="code", queryset=Project.objects.all(), many=True, required=False
     )
-    mother_well = FastGeometryField(required=False, allow_null=True)
-    route = FastGeometryField(required=False, allow_null=True)
+    mother_well = FastGeometryField(geom_type="Point", required=False, allow_null=True)
+    route = FastGeometryField(geom_type="LineString", required=False, allow_null=True)
     derived_fields = ("district", "distance_outside_district_m", "location_needs_review")
 
     class Meta:
@@ -205,6 +250,23 @@ class KehrizSerializer(ModelCleanMixin, GeoFeatureModelSerializer):
             "updated_at",
         ]
 
+    def to_internal_value(self, data):
+        """A GeoJSON Feature (or its properties alone). drf-gis takes any ``properties`` it is
+        given and fails on one that is not an object: say what is wrong instead."""
+        if not isinstance(data, Mapping):
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Send a GeoJSON Feature: a JSON object.")]}, code="invalid"
+            )
+        if "properties" in data:
+            if not isinstance(data["properties"], Mapping):
+                raise serializers.ValidationError(
+                    {"properties": [_("The properties of a GeoJSON Feature are a JSON object.")]},
+                    code="invalid",
+                )
+            data = {**data, "properties": dict(data["properties"])}
+            data.pop("bbox", None)
+        return super().to_internal_value(data)
+
     def validate_status(self, value):
         if self.instance is not None and value != self.instance.status:
             raise serializers.ValidationError(
@@ -219,7 +281,7 @@ class KehrizSerializer(ModelCleanMixin, GeoFeatureModelSerializer):
             and roles.is_field_officer(request.user)
             and value.pk not in roles.district_ids(request.user)
         ):
-            raise serializers.ValidationError(_("You may only record kəhriz in your own districts."))
+            raise out_of_district(_("You may only record kəhriz in your own districts."))
         return value
 
     def create(self, validated_data):
@@ -235,9 +297,7 @@ class KehrizSerializer(ModelCleanMixin, GeoFeatureModelSerializer):
 
 class StatusEventSerializer(serializers.ModelSerializer):
     kehriz_code = serializers.CharField(source="kehriz.code", read_only=True)
-    changed_by = serializers.CharField(
-        source="changed_by.username", read_only=True, default=None, allow_null=True
-    )
+    changed_by = serializers.CharField(source="changed_by.username", read_only=True, allow_null=True)
     # Empty for the first event of a kəhriz, which has no previous status.
     from_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
 
@@ -291,7 +351,7 @@ class RestorationWorkSerializer(ModelCleanMixin, serializers.ModelSerializer):
     def validate_kehriz(self, value):
         request = self.context.get("request")
         if request and not roles.can_edit_in_district(request.user, value.district_id):
-            raise serializers.ValidationError(_("You may only record works in your own districts."))
+            raise out_of_district(_("You may only record works in your own districts."))
         return value
 
 
@@ -311,7 +371,7 @@ class FollowUpNestedSerializer(serializers.ModelSerializer):
 class ObservationSerializer(serializers.ModelSerializer):
     kehriz_code = serializers.CharField(source="kehriz.code", read_only=True)
     kehriz_name = serializers.CharField(source="kehriz.name", read_only=True)
-    observer_location = FastGeometryField(required=False, allow_null=True)
+    observer_location = FastGeometryField(geom_type="Point", required=False, allow_null=True)
     people_met = PersonMetSerializer(many=True, required=False)
     follow_ups = FollowUpNestedSerializer(many=True, required=False)
 
@@ -340,7 +400,7 @@ class ObservationSerializer(serializers.ModelSerializer):
     def validate_kehriz(self, value):
         request = self.context.get("request")
         if request and not roles.can_edit_in_district(request.user, value.district_id):
-            raise serializers.ValidationError(
+            raise out_of_district(
                 _("%(kehriz)s is not in your districts: you cannot record visits to it.") % {"kehriz": value}
             )
         return value
@@ -351,9 +411,7 @@ class MonitoringVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
     uuid = serializers.UUIDField(required=False)
     observations = ObservationSerializer(many=True, required=False)
-    recorded_by = serializers.CharField(
-        source="recorded_by.username", read_only=True, default=None, allow_null=True
-    )
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True, allow_null=True)
 
     class Meta:
         model = MonitoringVisit
@@ -450,7 +508,7 @@ def observation_in_users_districts(serializer, observation, message):
     """Field officers add follow-ups and photos only to observations of their districts' kəhriz."""
     request = serializer.context.get("request")
     if request and not roles.can_edit_in_district(request.user, observation.kehriz.district_id):
-        raise serializers.ValidationError(message % {"kehriz": observation.kehriz})
+        raise out_of_district(message % {"kehriz": observation.kehriz})
     return observation
 
 

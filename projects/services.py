@@ -1,6 +1,7 @@
 """Workflows that change more than one row, each in one transaction, and the geometry rules they
 share. Views, the admin and commands call these rather than writing the rows themselves."""
 
+import math
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,6 +22,25 @@ from projects.models import (
 )
 
 # --- Geometry ---------------------------------------------------------------------------------
+
+
+def check_coordinates(geometry, field=None):
+    """Refuse a geometry that is empty or has a longitude outside ±180 or a latitude outside ±90
+    (or not a number): no projection can place it, and GDAL fails on it."""
+    message = None
+    if geometry.empty:
+        message = _("The geometry has no coordinates.")
+    else:
+        xmin, ymin, xmax, ymax = geometry.extent
+        if not all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)) or not (
+            -180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90
+        ):
+            message = _(
+                "Longitude must be within ±180 and latitude within ±90 degrees (longitude comes "
+                "first, then latitude)."
+            )
+    if message:
+        raise ValidationError({field: message} if field else message)
 
 
 def utm_srid(point):
@@ -75,6 +95,7 @@ def metres_outside(point, district):
 
 def check_point_in_district(point, district, *, field):
     """Refuse a point clearly outside ``district``; return how far outside it is (0: inside)."""
+    check_coordinates(point, field)
     outside = metres_outside(point, district)
     if outside > settings.DISTRICT_TOLERANCE_M:
         found, _distance = locate_district(point)
@@ -105,6 +126,9 @@ def validate_kehriz_location(kehriz):
                 % {"village": kehriz.village, "district": kehriz.district}
             }
         )
+    for field in ("outlet", "mother_well", "route"):
+        if getattr(kehriz, field) is not None:
+            check_coordinates(getattr(kehriz, field), field)
     if not kehriz.district_id and kehriz.village_id:
         kehriz.district = kehriz.village.district
     if kehriz.outlet is None:
@@ -247,6 +271,11 @@ def validate_observation(observation):
             ) % {"start": visit.start_date, "end": visit.last_date}
     if observation.discharge_lps is not None and not observation.discharge_method:
         errors["discharge_method"] = _("Say how the discharge was measured.")
+    if observation.observer_location is not None:
+        try:
+            check_coordinates(observation.observer_location)
+        except ValidationError as error:
+            errors["observer_location"] = error.messages
     if errors:
         raise ValidationError(errors)
     kehriz = observation.kehriz if observation.kehriz_id else None

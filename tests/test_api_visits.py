@@ -229,7 +229,7 @@ def test_a_field_officer_records_a_visit_in_their_district(officer_client, field
 @pytest.mark.django_db
 def test_a_field_officer_visit_to_a_kehriz_outside_their_district_is_refused(officer_client, agbulaq):
     response = post(officer_client, visit(asger_observation(agbulaq)))
-    assert response.status_code == 400
+    assert response.status_code == 403
     errors = observation_errors(response.json()["observations"], 0)["kehriz"]
     assert errors == ["Ağ bulaq (AGD-01) is not in your districts: you cannot record visits to it."]
     assert counts() == NOTHING
@@ -239,7 +239,7 @@ def test_a_field_officer_visit_to_a_kehriz_outside_their_district_is_refused(off
 @pytest.mark.django_db
 def test_one_kehriz_outside_the_district_refuses_the_whole_visit(officer_client, karvansara, agbulaq):
     response = post(officer_client, visit(karvansara_observation(karvansara), asger_observation(agbulaq)))
-    assert response.status_code == 400
+    assert response.status_code == 403
     errors = response.json()["observations"]
     assert observation_errors(errors, 0) == {}
     assert "Ağ bulaq (AGD-01)" in observation_errors(errors, 1)["kehriz"][0]
@@ -653,7 +653,7 @@ def test_a_field_officer_cannot_add_another_districts_kehriz_to_their_visit(
         {"observations": [karvansara_observation(karvansara), asger_observation(agbulaq)]},
         content_type=JSON,
     )
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "Ağ bulaq (AGD-01)" in observation_errors(response.json()["observations"], 1)["kehriz"][0]
     assert list(Observation.objects.values_list("kehriz__code", flat=True)) == ["GOR-QAR-01"]
 

@@ -442,7 +442,7 @@ def test_an_officer_cannot_log_a_visit_outside_their_districts(field_officer, ka
     before = Kehriz.objects.values_list("functionality", "last_visit_on").get(pk=agbulaq.pk)
     body = visit(observation(karvansara), observation(agbulaq, observer_location=None))
     response = send(client_for(field_officer), body, language)
-    assert response.status_code == 400
+    assert response.status_code == 403
     errors = response.json()["observations"]
     assert list(errors) == ["1"]  # the second observation, the only one refused
     message = errors["1"]["kehriz"][0]
@@ -498,7 +498,7 @@ def test_a_photo_for_another_districts_kehriz_is_refused_with_a_reason(officer_c
     response = officer_client.post(
         PHOTOS, {"uuid": str(uuid.uuid4()), "observation": other.pk, "image": jpeg(), "caption": ""}
     )
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "is not in your districts" in response.json()["observation"][0]
     assert Photo.objects.count() == 0
 

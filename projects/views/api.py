@@ -7,6 +7,7 @@
 
 import hashlib
 import json
+import re
 
 import django_filters.rest_framework as df_rest
 from django.contrib.gis.db.models.functions import AsGeoJSON
@@ -27,7 +28,7 @@ from drf_spectacular.utils import (
 from rest_framework import filters as drf_filters
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, Throttled
+from rest_framework.exceptions import NotAuthenticated, Throttled, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -185,7 +186,9 @@ class DistrictBoundaryLayer(GenericAPIView):
         districts = District.objects.programme()
         slug = request.GET.get("district")
         if slug:
-            districts = District.objects.filter(slug=slug)
+            # Not a slug (e.g. a NUL byte, which PostgreSQL refuses): no district has it.
+            valid = re.fullmatch(r"[-\w]+", slug)
+            districts = District.objects.filter(slug=slug) if valid else District.objects.none()
         version = districts.order_by().aggregate(n=Count("pk"), changed=Max("updated_at"))
 
         def build():
@@ -216,13 +219,28 @@ class DistrictBoundaryLayer(GenericAPIView):
 # --- REST API (api/v1/) -------------------------------------------------------------------------
 
 
+def _out_of_district(detail):
+    """Whether DRF error details hold a field officer's write outside their districts."""
+    if isinstance(detail, dict):
+        return any(_out_of_district(value) for value in detail.values())
+    if isinstance(detail, list):
+        return any(_out_of_district(value) for value in detail)
+    return getattr(detail, "code", None) == s.OUT_OF_DISTRICT
+
+
 def exception_handler(exc, context):
-    """Model and service validation errors become 400s with field messages, like DRF's own; deleting
-    a record that others depend on becomes a 409 that says which records hold it."""
+    """Model and service validation errors become 400s with field messages, like DRF's own; a
+    field officer's write for a kəhriz outside their districts is refused with 403 (with the same
+    messages by field); deleting a record that others depend on becomes a 409 that says which
+    records hold it."""
     if isinstance(exc, DjangoValidationError):
         exc = s.as_drf_error(exc)
     if isinstance(exc, Throttled):
         exc = throttling.translate(exc)  # 429 with Retry-After, in the request's language
+    if isinstance(exc, ValidationError) and _out_of_district(exc.detail):
+        response = drf_exception_handler(exc, context)
+        response.status_code = status.HTTP_403_FORBIDDEN
+        return response
     if isinstance(exc, (ProtectedError, RestrictedError)):
         holders = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
         kinds = sorted({str(obj._meta.verbose_name_plural) for obj in holders})
@@ -270,10 +288,29 @@ class GeoPagination(GeoJsonPagination):
         return {"allOf": [schema, {"type": "object", "required": ["count"], "properties": links}]}
 
 
-class RoleViewSet(viewsets.ModelViewSet):
+class AtomicWritesMixin:
+    """Each write, and the answer built from what it wrote, in one transaction: a failure after
+    the save (serializing the answer, a service call) leaves the database as it was."""
+
+    def create(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().create(request, *args, **kwargs)
+
+    def update(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().destroy(request, *args, **kwargs)
+
+
+class RoleViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     permission_classes = [RolePermission]
     pagination_class = Pagination
     filter_backends = [df_rest.DjangoFilterBackend, NullsLastOrdering]
+    # JSON bodies (the API's own and the field app's); photos, which are files, add multipart.
+    parser_classes = [JSONParser]
 
     def district_ids_of(self, obj):
         raise NotImplementedError
@@ -350,8 +387,10 @@ class KehrizViewSet(RoleViewSet):
         kehriz = self.get_object()
         serializer = s.StatusChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        event = services.change_status(kehriz=kehriz, user=request.user, **serializer.validated_data)
-        return Response(s.StatusEventSerializer(event).data, status=status.HTTP_201_CREATED)
+        with transaction.atomic():
+            event = services.change_status(kehriz=kehriz, user=request.user, **serializer.validated_data)
+            data = s.StatusEventSerializer(event).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=s.DischargeSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -396,13 +435,14 @@ class IdempotentCreateMixin:
         try:
             with transaction.atomic():
                 instance = self.perform_idempotent_create(serializer)
+                data = self.get_serializer(instance).data
         except IntegrityError:
             # The same record arrived twice at once: the other request stored it.
             existing = self._existing(serializer.validated_data.get("uuid"))
             if existing is not None:
                 return existing
             raise
-        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+        return Response(data, status=status.HTTP_201_CREATED)
 
     def perform_idempotent_create(self, serializer):
         return serializer.save()
@@ -529,7 +569,11 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     ],
     responses={
         **{
-            (200, media_type.split(";")[0]): OpenApiResponse(OpenApiTypes.BINARY, description=f"{fmt} file")
+            (200, media_type.split(";")[0]): OpenApiResponse(
+                # GeoJSON is JSON: a client (and schemathesis) reads it as an object, not bytes.
+                OpenApiTypes.OBJECT if fmt == "geojson" else OpenApiTypes.BINARY,
+                description=f"{fmt} file",
+            )
             for fmt, media_type in exports.FORMATS.items()
         },
         400: LAYER_RESPONSES[400],
