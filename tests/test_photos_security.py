@@ -570,3 +570,33 @@ def test_names_of_people_met_are_not_in_public_api_answers_or_exports(people_met
         body = served_bytes(response).decode()
         assert "Karvansara" in body
         assert "Həsənov" not in body and "Əliyeva" not in body
+
+
+# --- In a browser -------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_anonymous_visitor_sees_the_photo_in_azerbaijani_under_the_csp(browser, live_server, goranboy):
+    """The page's <img> points at the photo view (same origin, as img-src 'self' wants) and the
+    photo shows; the people met show by role."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.browser import screenshot
+
+    kehriz = factories.KehrizFactory(name="Karvansara", district=goranboy, is_published=True)
+    observation = factories.ObservationFactory(kehriz=kehriz)
+    factories.PhotoFactory(observation=observation, image__width=40, image__height=30, caption="Çıxış hovuzu")
+    factories.PersonMetFactory(observation=observation, role="kankan", name="Əli Həsənov")
+
+    browser.get(f"{live_server.url}{reverse('projects:kehriz', args=[kehriz.pk])}")
+    image = browser.find_element(By.CSS_SELECTOR, "ul.photos img")
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return arguments[0].complete", image))
+    assert browser.execute_script("return arguments[0].naturalWidth", image) == 40
+    assert image.get_attribute("alt") == "Çıxış hovuzu"
+    assert "Fotolar" in browser.find_element(By.ID, "visits").text
+    people = browser.find_element(By.CSS_SELECTOR, "ul.people").text
+    assert people == "Kankan" and "Həsənov" not in browser.page_source
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", image)
+    screenshot(browser, "kehriz-page-photo-anonymous-az")
