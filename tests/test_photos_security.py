@@ -575,9 +575,22 @@ def test_names_of_people_met_are_not_in_public_api_answers_or_exports(people_met
 # --- In a browser -------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def districts_loaded(transactional_db):
+    """A transactional test empties the database after it: load the districts again if one did."""
+    from django.core.management import call_command
+
+    from projects.models import District
+
+    if not District.objects.exists():
+        call_command("load_districts", verbosity=0)
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_an_anonymous_visitor_sees_the_photo_in_azerbaijani_under_the_csp(browser, live_server, goranboy):
+def test_an_anonymous_visitor_sees_the_photo_in_azerbaijani_under_the_csp(
+    districts_loaded, browser, live_server
+):
     """The page's <img> points at the photo view (same origin, as img-src 'self' wants) and the
     photo shows; the people met show by role."""
     from selenium.webdriver.common.by import By
@@ -585,6 +598,7 @@ def test_an_anonymous_visitor_sees_the_photo_in_azerbaijani_under_the_csp(browse
 
     from tests.browser import screenshot
 
+    goranboy = factories.district(factories.GORANBOY)
     kehriz = factories.KehrizFactory(name="Karvansara", district=goranboy, is_published=True)
     observation = factories.ObservationFactory(kehriz=kehriz)
     factories.PhotoFactory(observation=observation, image__width=40, image__height=30, caption="Çıxış hovuzu")
