@@ -25,6 +25,7 @@ from PIL import ExifTags, Image
 from projects import roles
 from projects.models import Photo
 from tests import factories
+from tests.helpers import admin_form_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
@@ -494,9 +495,17 @@ def test_the_admin_stores_a_clean_photo_and_links_to_its_view(data_manager, obse
         assert stored.size == (48, 64)
     assert b"Samsung" not in data
 
-    change = client.get(reverse("admin:projects_photo_change", args=[photo.pk])).content.decode()
-    assert f'href="/photos/{photo.uuid}/"' in change
-    assert "/media/" not in change
+    change_url = reverse("admin:projects_photo_change", args=[photo.pk])
+    change = client.get(change_url)
+    assert f'href="/photos/{photo.uuid}/"' in change.content.decode()
+    assert "/media/" not in change.content.decode()
+    # Saved again without a new file: the same image stays.
+    data = {**admin_form_data(change), "caption": "Çıxış hovuzu, yenidən"}
+    data.pop("image", None)
+    assert client.post(change_url, data).status_code == 302
+    kept = Photo.objects.get()
+    assert (kept.caption, kept.image.name) == ("Çıxış hovuzu, yenidən", photo.image.name)
+    assert Path(kept.image.path).exists()
     inline = client.get(reverse("admin:projects_observation_change", args=[observations["unpublished"].pk]))
     assert f'<img src="/photos/{photo.uuid}/"' in inline.content.decode()
 
