@@ -4,6 +4,10 @@ The policy itself is ``CONTENT_SECURITY_POLICY`` in settings. Its image sources 
 of the base-map tile server, which ``MAP_TILES_URL`` names and which a deployment (or a test)
 may change: this middleware adds that origin to ``img-src`` when the header is written, so the
 policy and the maps always agree.
+
+Every response carries a fresh nonce in ``script-src``, whether or not its page used one:
+django-csp alone adds the nonce only when a template read ``request.csp_nonce``, so the header's
+shape would depend on the page. A nonce that no script carries allows nothing more.
 """
 
 from urllib.parse import urlsplit
@@ -25,6 +29,8 @@ def tiles_origin(url):
 
 class KehrizCSPMiddleware(CSPMiddleware):
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
+        if getattr(request, "_csp_nonce", None) is None and hasattr(request, "csp_nonce"):
+            self._make_nonce(request)
         parts = super().get_policy_parts(request, response, report_only=report_only)
         origin = tiles_origin(getattr(settings, "MAP_TILES_URL", ""))
         if origin:

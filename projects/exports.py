@@ -6,6 +6,7 @@ so an export shows exactly what the map shows. The rows are built with a fixed n
 """
 
 import csv
+import html
 import io
 import json
 import os
@@ -291,8 +292,13 @@ def to_kml(kehriz_queryset):
             f'<Data name="{escape(key)}"><value>{escape("" if value is None else str(value))}</value></Data>'
             for key, value in _properties(row).items()
         )
+        # A description is HTML to Google Earth: its text is escaped as HTML, then as XML, so
+        # that markup in a name shows as text. Names and data values are plain text in KML.
         description = escape(
-            f"{row['village'] or '—'}, {row['district']} · {labels.get(row['status'], row['status'])}"
+            html.escape(
+                f"{row['village'] or '—'}, {row['district']} · {labels.get(row['status'], row['status'])}",
+                quote=False,
+            )
         )
         placemarks.append(
             f"<Placemark><name>{escape(row['name'])}</name><description>{description}</description>"

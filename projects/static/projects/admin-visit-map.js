@@ -1,6 +1,13 @@
 /* The admin's visit page: the outlets of the kəhriz visited and the observers' positions. */
 (function () {
   "use strict";
+
+  // Leaflet reads a string as HTML: a kəhriz's name goes in as text (data is text, never HTML).
+  function textNode(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
   function draw() {
     var node = document.getElementById("visit-map");
     var data = document.getElementById("visit-map-data");
@@ -17,7 +24,7 @@
         fillColor: f.kind === "outlet" ? "#0b6e99" : "#c2410c",
         fillOpacity: 0.9,
         className: "visit-map-" + f.kind,
-      }).bindTooltip(f.name);
+      }).bindTooltip(textNode(f.name));
       marker.addTo(map);
       bounds.push([f.lat, f.lng]);
     });

@@ -14,13 +14,9 @@
 
   function say(text) { statusLine.textContent = text || ""; }
 
-  function escapeHtml(text) {
-    var div = document.createElement("div");
-    div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
-  }
+  var dom = window.kehrizPopup;
 
-  function popupHtml(feature) {
+  function popupContent(feature) {
     var p = feature.properties;
     var status = statuses[p.status] || { label: p.status };
     var functionality = functionalities[p.functionality] || { label: p.functionality };
@@ -31,13 +27,8 @@
       [labels.last_visit, p.visited || labels.never],
       [labels.last_discharge, p.lps == null ? "—" : p.lps + " " + labels.lps]
     ];
-    var html = '<div class="popup"><strong>' + escapeHtml(p.name) + "</strong><dl>";
-    rows.forEach(function (row) {
-      html += "<dt>" + escapeHtml(row[0]) + "</dt><dd>" + escapeHtml(row[1]) + "</dd>";
-    });
-    return html + '</dl><a class="popup-link" href="' +
-      config.kehrizUrl.replace("/0/", "/" + encodeURIComponent(feature.id) + "/") + '">' +
-      escapeHtml(labels.open) + "</a></div>";
+    var href = config.kehrizUrl.replace("/0/", "/" + encodeURIComponent(feature.id) + "/");
+    return dom.content(p.name, rows, href, labels.open);
   }
 
   function getJson(url) {
@@ -80,8 +71,8 @@
               renderer: renderer, radius: 7, color: "#fff", weight: 1.5,
               fillColor: status.colour, fillOpacity: 0.95
             })
-              .bindPopup(function () { return popupHtml(feature); })
-              .bindTooltip(feature.properties.name)
+              .bindPopup(function () { return popupContent(feature); })
+              .bindTooltip(dom.text(feature.properties.name))
               .addTo(markers);
           });
           document.body.dataset.markers = String(collection.features.length);

@@ -11,6 +11,13 @@
     village: { radius: 8, color: "#55606a", weight: 2, dashArray: "3 2", fillColor: "#fff", fillOpacity: 0.9 }
   };
 
+  // Leaflet reads a string as HTML: tooltips get a text node (data is text, never HTML).
+  function textNode(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
   window.kehrizPageMapInit = function (map) {
     var source = document.getElementById("kehriz-geo");
     if (!source) return;
@@ -33,7 +40,7 @@
       },
       onEachFeature: function (feature, layer) {
         var label = labels[feature.properties.kind];
-        if (label) layer.bindTooltip(label, { direction: "top", offset: [0, -6] });
+        if (label) layer.bindTooltip(textNode(label), { direction: "top", offset: [0, -6] });
       }
     }).addTo(map);
 

@@ -32,13 +32,9 @@
     return params;
   }
 
-  function escapeHtml(text) {
-    var div = document.createElement("div");
-    div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
-  }
+  var dom = window.kehrizPopup;
 
-  function popupHtml(feature) {
+  function popupContent(feature) {
     var p = feature.properties;
     var status = statuses[p.status] || { label: p.status };
     var functionality = functionalities[p.functionality] || { label: p.functionality };
@@ -51,13 +47,8 @@
       [labels.last_visit, p.visited || labels.never],
       [labels.last_discharge, p.lps == null ? "—" : p.lps + " " + labels.lps]
     ];
-    var html = '<div class="popup"><strong>' + escapeHtml(p.name) + "</strong><dl>";
-    rows.forEach(function (row) {
-      html += "<dt>" + escapeHtml(row[0]) + "</dt><dd>" + escapeHtml(row[1]) + "</dd>";
-    });
-    html += '</dl><a class="popup-link" href="' + config.kehrizUrl.replace("/0/", "/" + feature.id + "/") +
-      '">' + escapeHtml(labels.open) + "</a></div>";
-    return html;
+    var href = config.kehrizUrl.replace("/0/", "/" + encodeURIComponent(feature.id) + "/");
+    return dom.content(p.name, rows, href, labels.open);
   }
 
   function marker(feature, latlng) {
@@ -66,8 +57,8 @@
       radius: 8, color: "#fff", weight: 2, fillColor: status.colour, fillOpacity: 0.95
     });
     m.feature = feature;
-    m.bindPopup(function () { return popupHtml(feature); });
-    m.bindTooltip(feature.properties.name);
+    m.bindPopup(function () { return popupContent(feature); });
+    m.bindTooltip(dom.text(feature.properties.name));
     m.on("add", function () { reachableByKeyboard(m, feature.properties.name); });
     // The popup keeps its element between openings: one Escape handler for it is enough.
     m.once("popupopen", function (event) {
@@ -129,7 +120,9 @@
         document.body.dataset.markers = String(collection.features.length);
         say("");
         if (!collection.features.length && !collection.unmapped) {
-          statusLine.innerHTML = escapeHtml(labels.none) + ' <a href="?status=">' + escapeHtml(labels.all) + "</a>";
+          var all = dom.element("a", "", labels.all);
+          all.href = "?status=";
+          statusLine.append(labels.none + " ", all);
         }
         loadRoutes();
       })
@@ -167,11 +160,16 @@
     var control = L.control({ position: "bottomright" });
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "legend");
-      var html = "<strong>" + escapeHtml(labels.legend) + "</strong><ul>";
+      div.appendChild(dom.element("strong", "", labels.legend));
+      var list = dom.element("ul");
       config.statuses.forEach(function (s) {
-        html += '<li><span class="dot" style="background:' + s.colour + '"></span>' + escapeHtml(s.label) + "</li>";
+        var item = dom.element("li");
+        var dot = dom.element("span", "dot");
+        dot.style.background = s.colour;
+        item.append(dot, s.label);
+        list.appendChild(item);
       });
-      div.innerHTML = html + "</ul>";
+      div.appendChild(list);
       return div;
     };
     return control;

@@ -1,0 +1,43 @@
+/* Tooltips and popups of the maps, built as DOM nodes: data is text, never HTML.
+
+   Leaflet's bindTooltip and bindPopup read a string as HTML, so a kəhriz named
+   `<img src=x onerror=…>` would run in every visitor's browser. Everything here goes through
+   textContent, and the maps hand Leaflet these nodes (or functions returning them), never a
+   string built from data. Plain JavaScript, no build step. */
+(function () {
+  "use strict";
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text == null ? "" : String(text);
+    return node;
+  }
+
+  window.kehrizPopup = {
+    element: element,
+
+    // Content for bindTooltip: a function, so that a node is made only when the tooltip shows.
+    text: function (value) {
+      return function () { return element("span", "", value); };
+    },
+
+    // A popup: the name, a list of (label, value) rows and a link; every string as text.
+    content: function (name, rows, href, linkText) {
+      var box = element("div", "popup");
+      box.appendChild(element("strong", "", name));
+      var list = element("dl");
+      rows.forEach(function (row) {
+        list.appendChild(element("dt", "", row[0]));
+        list.appendChild(element("dd", "", row[1]));
+      });
+      box.appendChild(list);
+      if (href) {
+        var link = element("a", "popup-link", linkText);
+        link.href = href;
+        box.appendChild(link);
+      }
+      return box;
+    }
+  };
+})();
