@@ -16,8 +16,11 @@ from django.test.client import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 
 from projects import lockout, roles
+from tests.browser import require_chromium, screenshot, start_chromium, stop_chromium
 from tests.factories import UserFactory
 
 PASSWORD = "kəhriz-Ağdam-2026"
@@ -335,6 +338,41 @@ def test_a_script_gets_the_message_as_json(officer):
     assert response.status_code == 429
     assert "çox sayda uğursuz giriş cəhdi" in response.json()["detail"]
     assert int(response["Retry-After"]) > 0
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("login", "width"), [("field", 360), ("admin", 1280)])
+def test_in_a_browser_the_locked_out_person_reads_why_and_until_when(live_server, officer, login, width):
+    """Five wrong passwords typed into the real form, in Azerbaijani: the page (the login page's
+    look, no sideways scrolling on a phone) says why and until when, and leads back."""
+    require_chromium()
+    driver = start_chromium(width=width, height=800, language="az")
+    try:
+        for _attempt in range(5):
+            driver.get(live_server.url + LOGINS[login])
+            driver.find_element(By.NAME, "username").send_keys("leyla")
+            password = driver.find_element(By.NAME, "password")
+            password.send_keys("yanlış parol")
+            password.submit()
+            WebDriverWait(driver, 10).until(
+                lambda d: d.execute_script("return document.readyState") == "complete"
+            )
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Giriş bloklanıb"
+        alert = driver.find_element(By.CSS_SELECTOR, "[role=alert]")
+        last = AccessAttempt.objects.get().attempt_time
+        until = timezone.localtime(last + datetime.timedelta(minutes=15)).strftime("%H:%M")
+        assert (
+            "“leyla” istifadəçi adı ilə sizin ünvanınızdan çox sayda uğursuz giriş cəhdi olub" in alert.text
+        )
+        assert f"saat {until}" in alert.text
+        assert alert.is_displayed()
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= width + 1
+        screenshot(driver, f"lockout-{login}-{width}")
+        driver.find_element(By.LINK_TEXT, "Girişə qayıt").click()
+        WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.NAME, "password"))
+    finally:
+        stop_chromium(driver)
 
 
 # --- API tokens: revoked by a data manager -----------------------------------------------------
