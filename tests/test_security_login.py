@@ -157,6 +157,29 @@ def test_a_data_manager_lifts_several_locks_at_once(officer, manager_client):
 
 
 @pytest.mark.django_db
+def test_a_data_manager_finds_a_lockout_by_user_name_in_azerbaijani(officer, data_manager):
+    other = UserFactory(username="rauf")
+    other.set_password(PASSWORD)
+    other.save()
+    fail(person(), LOGINS["field"], 5)
+    fail(person("203.0.113.9"), LOGINS["field"], 2, username="rauf")
+    manager = Client(HTTP_ACCEPT_LANGUAGE="az")
+    manager.force_login(data_manager)
+
+    index = manager.get(reverse("admin:index")).content.decode()
+    assert "Giriş cəhdləri" in index
+
+    listing = manager.get(MAP_ADMIN, {"q": "leyla"})
+    assert [a.username for a in listing.context["cl"].result_list] == ["leyla"]
+    text = _text(listing)
+    assert "Bloklanıb" in text
+    assert "Uğursuz girişlər" in text
+    # The other, not locked, shows how many tries remain.
+    text = _text(manager.get(MAP_ADMIN, {"q": "rauf"}))
+    assert "3 cəhd qalıb" in text
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("client_fixture", ["viewer_client", "officer_client"])
 def test_only_data_managers_see_the_lockouts(request, client_fixture):
     client = request.getfixturevalue(client_fixture)
