@@ -3,6 +3,7 @@
 - field officer: adds monitoring visits and observations; edits kəhriz only in the districts
   assigned to them (District.officers);
 - data manager: all data, and the user list (view only, migration 0005) to assign officers;
+  lifts login lockouts and revokes API tokens in the admin (view and delete only, migration 0007);
 - viewer: read-only.
 Superusers count as data managers.
 """
