@@ -623,3 +623,14 @@ def test_an_anonymous_visitor_sees_the_photo_in_azerbaijani_under_the_csp(
     assert people == "Kankan" and "Həsənov" not in browser.page_source
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", image)
     screenshot(browser, "kehriz-page-photo-anonymous-az")
+
+
+def test_who_answers_for_a_follow_up_is_shown_to_signed_in_users_only(viewer, people_met):
+    factories.FollowUpFactory(
+        observation=people_met, action="Quyu 7-ni beton halqa ilə bərkitmək", responsible="Rəşad Quliyev"
+    )
+    url = reverse("projects:kehriz", args=[people_met.kehriz_id])
+    public = Client(HTTP_ACCEPT_LANGUAGE="az").get(url).content.decode()
+    assert "Quyu 7-ni beton halqa ilə bərkitmək" in public
+    assert "Rəşad Quliyev" not in public
+    assert "Rəşad Quliyev" in client_for(viewer).get(url).content.decode()
