@@ -28,7 +28,7 @@ LOGINS = {
     "admin": reverse("admin:login"),
     "field": reverse("projects:field-login"),
 }
-MAP_ADMIN = reverse("admin:axes_accessattempt_changelist")
+ATTEMPTS = reverse("admin:axes_accessattempt_changelist")
 
 
 @pytest.fixture(autouse=True)
@@ -121,7 +121,7 @@ def test_a_data_manager_lifts_the_lock_in_the_admin(officer, manager_client, log
     assert sign_in(client, login, "leyla", PASSWORD).status_code == 429
 
     # The data manager finds the lockout in the admin's list of access attempts …
-    listing = manager_client.get(MAP_ADMIN, {"locked_out": "yes"})
+    listing = manager_client.get(ATTEMPTS, {"locked_out": "yes"})
     assert listing.status_code == 200
     attempts = list(listing.context["cl"].result_list)
     assert [(a.username, a.ip_address) for a in attempts] == [("leyla", "198.51.100.7")]
@@ -145,10 +145,10 @@ def test_a_data_manager_lifts_several_locks_at_once(officer, manager_client):
     fail(person(), LOGINS["admin"], 5)
     fail(person("203.0.113.9"), LOGINS["field"], 5, username="rauf")
     ids = list(AccessAttempt.objects.values_list("pk", flat=True))
-    confirm = manager_client.post(MAP_ADMIN, {"action": "delete_selected", "_selected_action": ids})
+    confirm = manager_client.post(ATTEMPTS, {"action": "delete_selected", "_selected_action": ids})
     assert confirm.status_code == 200  # the confirmation page
     done = manager_client.post(
-        MAP_ADMIN, {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+        ATTEMPTS, {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
     )
     assert done.status_code == 302
     assert not AccessAttempt.objects.exists()
@@ -169,13 +169,13 @@ def test_a_data_manager_finds_a_lockout_by_user_name_in_azerbaijani(officer, dat
     index = manager.get(reverse("admin:index")).content.decode()
     assert "Giriş cəhdləri" in index
 
-    listing = manager.get(MAP_ADMIN, {"q": "leyla"})
+    listing = manager.get(ATTEMPTS, {"q": "leyla"})
     assert [a.username for a in listing.context["cl"].result_list] == ["leyla"]
     text = _text(listing)
     assert "Bloklanıb" in text
     assert "Uğursuz girişlər" in text
     # The other, not locked, shows how many tries remain.
-    text = _text(manager.get(MAP_ADMIN, {"q": "rauf"}))
+    text = _text(manager.get(ATTEMPTS, {"q": "rauf"}))
     assert "3 cəhd qalıb" in text
 
 
@@ -183,7 +183,7 @@ def test_a_data_manager_finds_a_lockout_by_user_name_in_azerbaijani(officer, dat
 @pytest.mark.parametrize("client_fixture", ["viewer_client", "officer_client"])
 def test_only_data_managers_see_the_lockouts(request, client_fixture):
     client = request.getfixturevalue(client_fixture)
-    assert client.get(MAP_ADMIN).status_code == 403
+    assert client.get(ATTEMPTS).status_code == 403
 
 
 @pytest.mark.django_db
