@@ -81,6 +81,16 @@ def as_drf_error(error):
     return serializers.ValidationError({"non_field_errors": error.messages})
 
 
+class SlugRelatedField(serializers.SlugRelatedField):
+    """DRF's, for a slug or code that holds a NUL character too: no record has one, and
+    PostgreSQL refuses such a text with an error rather than finding nothing."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
 OUT_OF_DISTRICT = "out_of_district"
 
 
@@ -138,7 +148,7 @@ class DistrictSerializer(GeoFeatureModelSerializer):
 
 
 class VillageSerializer(ModelCleanMixin, serializers.ModelSerializer):
-    district = serializers.SlugRelatedField(slug_field="slug", queryset=District.objects.all())
+    district = SlugRelatedField(slug_field="slug", queryset=District.objects.all())
     location = FastGeometryField(geom_type="Point", required=False, allow_null=True)
 
     class Meta:
@@ -157,7 +167,7 @@ class VillageSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
 
 class ProjectSerializer(ModelCleanMixin, serializers.ModelSerializer):
-    districts = serializers.SlugRelatedField(
+    districts = SlugRelatedField(
         slug_field="slug", queryset=District.objects.all(), many=True, required=False
     )
 
@@ -184,14 +194,10 @@ class KehrizSerializer(ModelCleanMixin, GeoFeatureModelSerializer):
     """A kəhriz as a GeoJSON Feature located at its outlet."""
 
     outlet = FastGeometryField(geom_type="Point", required=False, allow_null=True)
-    district = serializers.SlugRelatedField(
-        slug_field="slug", queryset=District.objects.all(), required=False
-    )
+    district = SlugRelatedField(slug_field="slug", queryset=District.objects.all(), required=False)
     # No ``default=None``: DRF skips a default in a partial update's answer, which drf-gis does not expect.
     village_name = serializers.CharField(source="village.name", read_only=True, allow_null=True)
-    projects = serializers.SlugRelatedField(
-        slug_field="code", queryset=Project.objects.all(), many=True, required=False
-    )
+    projects = SlugRelatedField(slug_field="code", queryset=Project.objects.all(), many=True, required=False)
     mother_well = FastGeometryField(geom_type="Point", required=False, allow_null=True)
     route = FastGeometryField(geom_type="LineString", required=False, allow_null=True)
     derived_fields = ("district", "distance_outside_district_m", "location_needs_review")
@@ -326,7 +332,7 @@ class StatusChangeSerializer(serializers.Serializer):
 
 
 class RestorationWorkSerializer(ModelCleanMixin, serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(
+    project = SlugRelatedField(
         slug_field="code", queryset=Project.objects.all(), required=False, allow_null=True
     )
 

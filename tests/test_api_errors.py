@@ -292,6 +292,34 @@ def test_a_related_id_beyond_any_id_is_a_400(manager, bare):
     assert not RestorationWork.objects.exists()
 
 
+@pytest.mark.parametrize("path", ["/api/v1/projects/ab%00cd/", "/api/v1/districts/goranboy%00-rayonu/"])
+def test_a_code_or_slug_with_a_nul_character_in_the_path_is_a_404(manager, goranboy, path):
+    """PostgreSQL refuses a NUL character in any text: that was a 500 there."""
+    assert manager.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "body", "field"),
+    [
+        ("post", "village-list", {"name": "Yeni", "district": "goranboy\x00-rayonu"}, "district"),
+        ("post", "project-list", {"code": "P-1", "name": "Yeni", "districts": ["goranboy\x00"]}, "districts"),
+        ("post", "work-list", {"done_by": "kankan_team", "project": "iom\x00"}, "project"),
+        ("patch", "kehriz-detail", {"properties": {"projects": ["iom\x00"]}}, "projects"),
+        ("patch", "kehriz-detail", {"properties": {"district": "agdam\x00-rayonu"}}, "district"),
+    ],
+)
+def test_a_code_or_slug_with_a_nul_character_in_a_body_is_a_400(manager, bare, method, name, body, field):
+    before, bare_before = counts(), snapshot(bare)
+    if name == "work-list":
+        body = {**body, "kehriz": bare.pk}
+    path = url(name, bare.pk) if name.endswith("detail") else url(name)
+    response = send(manager, method, path, body)
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert counts() == before
+    assert snapshot(bare) == bare_before
+
+
 def test_a_district_slug_with_a_nul_byte_matches_no_boundary(client):
     response = client.get(reverse("projects:api-district-boundaries") + "?district=ab%00cd")
     assert response.status_code == 200

@@ -305,6 +305,11 @@ class AtomicWritesMixin:
             return super().destroy(request, *args, **kwargs)
 
 
+# A slug or code in the path: DRF's default without the NUL character, which PostgreSQL refuses
+# in any text it is given (an error, not "no such record").
+TEXT_LOOKUP = r"[^/.\x00]+"
+
+
 class RoleViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     permission_classes = [RolePermission]
     pagination_class = Pagination
@@ -328,6 +333,7 @@ class DistrictViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = DistrictFilterSet
     ordering_fields = ["name_az", "slug"]
     lookup_field = "slug"
+    lookup_value_regex = TEXT_LOOKUP
 
 
 class VillageViewSet(RoleViewSet):
@@ -346,6 +352,7 @@ class ProjectViewSet(RoleViewSet):
     filterset_class = ProjectFilterSet
     ordering_fields = ["name", "start_date"]
     lookup_field = "code"
+    lookup_value_regex = TEXT_LOOKUP
 
     def district_ids_of(self, obj):
         return set()
