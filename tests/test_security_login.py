@@ -432,10 +432,29 @@ def test_a_data_manager_cannot_create_or_change_a_token(officer, manager_client)
 
     Token.objects.create(user=officer)
     change_url = reverse("admin:authtoken_tokenproxy_change", args=[officer.pk])
-    page = manager_client.get(change_url)
-    assert page.status_code == 200
-    assert page.context["has_change_permission"] is False
+    assert manager_client.get(change_url).status_code == 403
     assert manager_client.post(change_url, {"user": officer.pk}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_data_manager_never_sees_a_whole_token_key(officer, data_manager, manager_client):
+    """A whole key would let a data manager act as its owner (a superuser's included): the list
+    and the revoke page show its first characters only; a superuser, who hands keys to devices,
+    sees them whole."""
+    boss = UserFactory(username="boss", is_superuser=True, is_staff=True)
+    keys = [Token.objects.create(user=user).key for user in (officer, boss)]
+    listing = manager_client.get(TOKENS).content.decode()
+    delete_page = manager_client.get(reverse("admin:authtoken_tokenproxy_delete", args=[boss.pk]))
+    assert delete_page.status_code == 200
+    for key in keys:
+        assert key not in listing
+        assert key[:6] + "…" in listing
+    assert keys[1] not in delete_page.content.decode()
+    assert keys[1][:6] + "…" in delete_page.content.decode()
+
+    superuser = Client()
+    superuser.force_login(boss)
+    assert all(key in superuser.get(TOKENS).content.decode() for key in keys)
 
 
 @pytest.mark.django_db
