@@ -184,11 +184,15 @@ LEAFLET_CONFIG = {
     "ATTRIBUTION_PREFIX": "Leaflet",
 }
 
-# Content-Security-Policy (django-csp) on every response: scripts only from our own origin or
-# carrying this request's nonce; no inline event handlers, no eval, no plugins, no framing.
-# Styles allow 'unsafe-inline' because Leaflet, the Django admin and Swagger UI set style
-# attributes; a style cannot run code. The tile server's origin joins img-src at run time
-# (kehriz/csp.py). CSP_REPORT_URI, when set, receives the browsers' violation reports.
+# Content-Security-Policy (django-csp), enforced on every response: scripts only from our own
+# origin or carrying this response's nonce (django-leaflet's map start-up, given CSP_NONCE in our
+# templates and request.csp_nonce in the admin's map widgets); every response gets a fresh nonce
+# (kehriz/csp.py). No inline event handlers, no eval, no plugins, no framing, no <base> elsewhere. Styles
+# allow 'unsafe-inline' because Leaflet, the Django admin and Swagger UI set style attributes; a
+# style cannot run code. img-src has data: and blob: for Leaflet's and Swagger UI's icons and the
+# field app's photo previews; the tile server's origin joins it at run time (kehriz/csp.py).
+# CSP_REPORT_URI, when set, receives the browsers' violation reports; the policy is enforced
+# either way. tests/test_csp.py and tests/test_browser_security.py hold every page to it.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
