@@ -2,6 +2,7 @@
 schemathesis run against the app: no server errors, and responses as the schema describes them."""
 
 import json
+import os
 import re
 from html.parser import HTMLParser
 
@@ -435,12 +436,14 @@ FUZZED = [(method, path) for path, methods in ALL_OPERATIONS.items() for method 
 # Writes go to real records (a kəhriz without village or outlet, the sample's visit, …), where
 # the write paths run; reads get generated ids too (mostly missing records, huge numbers, text).
 WRITES = {"PUT", "PATCH", "DELETE"}
-# (identity, generation mode, examples per operation): bounded, and deterministic.
+# (identity, generation mode, examples per operation): bounded, and deterministic. A deeper run
+# multiplies the examples: FUZZ_SCALE=10 pytest tests/test_api_schema.py -k schemathesis
+SCALE = int(os.environ.get("FUZZ_SCALE", "1"))
 RUNS = [
-    ("manager", GenerationMode.POSITIVE, 15),
-    ("manager", GenerationMode.NEGATIVE, 10),
-    ("anonymous", GenerationMode.POSITIVE, 5),
-    ("anonymous", GenerationMode.NEGATIVE, 4),
+    ("manager", GenerationMode.POSITIVE, 15 * SCALE),
+    ("manager", GenerationMode.NEGATIVE, 10 * SCALE),
+    ("anonymous", GenerationMode.POSITIVE, 5 * SCALE),
+    ("anonymous", GenerationMode.NEGATIVE, 4 * SCALE),
 ]
 # Operations whose only input is a free-text path parameter: no request to them is invalid, so
 # there is nothing to generate in NEGATIVE mode (they are fuzzed in POSITIVE mode).
@@ -490,11 +493,10 @@ def test_schemathesis(api, fuzz_sample, settings, method, path, who, mode, examp
     # The run sends its requests at full speed, faster than the API's throttles allow (30 exports
     # a minute): raise the rates here only (projects/throttling.py reads them at each request),
     # so that every generated request gets its real answer, never a 429.
+    scopes = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            scope: "100000/minute" for scope in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-        },
+        "DEFAULT_THROTTLE_RATES": dict.fromkeys(scopes, "100000/minute"),
     }
     operation = api[path][method]
     fixed = None
