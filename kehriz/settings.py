@@ -193,6 +193,9 @@ LEAFLET_CONFIG = {
 # field app's photo previews; the tile server's origin joins it at run time (kehriz/csp.py).
 # CSP_REPORT_URI, when set, receives the browsers' violation reports; the policy is enforced
 # either way. tests/test_csp.py and tests/test_browser_security.py hold every page to it.
+# Violations are reported to our own log (projects/views/csp.py) in development; in production,
+# only where CSP_REPORT_URI says (e.g. /csp-report/, or a collector of your own).
+CSP_REPORT_URI = env.str("CSP_REPORT_URI", default="/csp-report/" if DEBUG else "")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -207,7 +210,7 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
         "form-action": [SELF],
-        **({"report-uri": [env.str("CSP_REPORT_URI")]} if env.str("CSP_REPORT_URI", default="") else {}),
+        **({"report-uri": [CSP_REPORT_URI]} if CSP_REPORT_URI else {}),
     },
 }
 

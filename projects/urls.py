@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from projects.views import api, dashboard, district, field, kehriz, pages, photos
+from projects.views import api, csp, dashboard, district, field, kehriz, pages, photos
 
 app_name = "projects"
 
@@ -21,6 +21,7 @@ router.register("photos", api.PhotoViewSet, basename="api-photo")
 urlpatterns = [
     path("", pages.map_page, name="home"),
     path("about/", pages.about, name="about"),
+    path("csp-report/", csp.csp_report, name="csp-report"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("districts/<slug:slug>/", district.district_detail, name="district"),
     path("kehriz/<int:pk>/", kehriz.kehriz_detail, name="kehriz"),

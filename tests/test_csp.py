@@ -2,6 +2,7 @@
 markup: pages and the KML export. In a browser: test_browser_security.py."""
 
 import csv
+import json
 import datetime
 import io
 import re
@@ -272,3 +273,52 @@ def test_kml_keeps_names_and_descriptions_as_text(hostile):
     assert "<" not in description and ">" not in description
     assert 'Kənd "&gt;&lt;svg onload=window.__xss=1&gt;' in description
     assert "Goranboy" in description
+
+
+# --- Violation reports --------------------------------------------------------------------------
+
+REPORT_URL = "/csp-report/"
+
+
+def test_the_policy_names_the_report_address_and_a_browsers_report_is_logged(client, caplog):
+    header = client.get(reverse("projects:about"))["Content-Security-Policy"]
+    assert f"report-uri {REPORT_URL}" in header
+    report = {
+        "csp-report": {
+            "document-uri": "http://127.0.0.1:8000/kehriz/7/",
+            "violated-directive": "script-src-elem",
+            "blocked-uri": "inline",
+        }
+    }
+    with caplog.at_level("WARNING", logger="kehriz.csp"):
+        response = client.post(REPORT_URL, data=json.dumps(report), content_type="application/csp-report")
+    assert response.status_code == 204
+    assert "CSP violation on http://127.0.0.1:8000/kehriz/7/: script-src-elem blocked inline" in caplog.text
+
+
+def test_a_reporting_api_batch_is_logged_too(client, caplog):
+    batch = [
+        {
+            "type": "csp-violation",
+            "body": {
+                "documentURL": "http://x/",
+                "effectiveDirective": "img-src",
+                "blockedURL": "http://evil/",
+            },
+        }
+    ]
+    with caplog.at_level("WARNING", logger="kehriz.csp"):
+        assert client.post(REPORT_URL, data=batch, content_type="application/reports+json").status_code == 204
+    assert "img-src blocked http://evil/" in caplog.text
+
+
+@pytest.mark.parametrize("body", [b"not json", b"{" * 10, b"[" + b'{"body": {}},' * 2000 + b"{}]"])
+def test_a_malformed_or_oversized_report_is_refused_and_nothing_logged(client, caplog, body):
+    with caplog.at_level("WARNING", logger="kehriz.csp"):
+        response = client.post(REPORT_URL, data=body, content_type="application/csp-report")
+    assert response.status_code == 400
+    assert "CSP violation" not in caplog.text
+
+
+def test_reports_are_only_posted(client):
+    assert client.get(REPORT_URL).status_code == 405
