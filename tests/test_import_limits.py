@@ -28,10 +28,7 @@ HEADER_ROW = (
     '<c r="B1" t="inlineStr"><is><t>name</t></is></c></row>'
 )
 # A data row without a row number: the next row. Repeated, it compresses to almost nothing.
-ROW = (
-    '<row><c t="inlineStr"><is><t>goranboy</t></is></c>'
-    '<c t="inlineStr"><is><t>Qaradağlı</t></is></c></row>'
-)
+ROW = '<row><c t="inlineStr"><is><t>goranboy</t></is></c><c t="inlineStr"><is><t>Qaradağlı</t></is></c></row>'
 
 
 def numbered_row(number, name):
@@ -327,4 +324,41 @@ def test_the_admin_refuses_an_oversized_upload_and_says_why(settings, data_manag
     else:
         assert f"Fayl {size} MB-dır; bir dəfəyə ən çox 1.0 MB idxal etmək olar" in text
     assert 'name="token"' not in text
+    assert not Village.objects.exists()
+
+
+# --- In a browser, in Azerbaijani ----------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("rows_never_read")
+def test_a_data_manager_uploading_a_zip_bomb_reads_why_in_azerbaijani(browser, live_server, tmp_path):
+    from django.contrib.auth import get_user_model
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.browser import screenshot
+
+    get_user_model().objects.create_superuser("manager", "manager@example.org", "a-long-pass-phrase")
+    browser.get(f"{live_server.url}/admin/login/")
+    browser.find_element(By.NAME, "username").send_keys("manager")
+    browser.find_element(By.NAME, "password").send_keys("a-long-pass-phrase")
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "site-name")))
+
+    bomb = tmp_path / "kendler.xlsx"
+    bomb.write_bytes(zip_bomb())
+    browser.get(f"{live_server.url}{VILLAGES}")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "az"
+    browser.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(bomb))
+    browser.find_element(By.CSS_SELECTOR, "form[enctype] input[type=submit]").click()
+    problems = WebDriverWait(browser, 20).until(
+        EC.visibility_of_element_located((By.CSS_SELECTOR, ".import-file-problems"))
+    )
+    assert "cədvəl faylı heç vaxt 100 dəfədən çox sıxılmır" in problems.text
+    assert "zip bombası" in problems.text
+    assert not browser.find_elements(By.ID, "confirm-import")
+    screenshot(browser, "admin-import-zip-bomb")
     assert not Village.objects.exists()
