@@ -14,6 +14,43 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_districts", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def districts_after_a_flush(request):
+    """A transactional test (browser tests, concurrency tests) empties every table when it ends,
+    districts included: whichever runs next finds the 79 districts again, whatever the order."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from django.contrib.auth.models import Group
+
+        from projects.models import District
+
+        if not District.objects.exists():
+            call_command("load_districts", verbosity=0)
+        if not Group.objects.filter(name=roles.DATA_MANAGER).exists():
+            recreate_roles()
+    yield
+
+
+ROLE_MIGRATIONS = ["0002_roles", "0005_data_managers_see_users", "0007_security_roles"]
+
+
+def recreate_roles():
+    """The role groups, as the migrations that make them made them (a flush empties them too)."""
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    state = MigrationExecutor(connection).loader.project_state(("projects", ROLE_MIGRATIONS[-1]))
+    for name in ROLE_MIGRATIONS:
+        for operation in importlib.import_module(f"projects.migrations.{name}").Migration.operations:
+            operation.code(state.apps, None)
+
+
 @pytest.fixture
 def english(settings):
     """Run in English, so that tests can assert on the app's (English) source messages whatever
