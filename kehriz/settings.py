@@ -191,10 +191,10 @@ LEAFLET_CONFIG = {
 # allow 'unsafe-inline' because Leaflet, the Django admin and Swagger UI set style attributes; a
 # style cannot run code. img-src has data: and blob: for Leaflet's and Swagger UI's icons and the
 # field app's photo previews; the tile server's origin joins it at run time (kehriz/csp.py).
-# CSP_REPORT_URI, when set, receives the browsers' violation reports; the policy is enforced
-# either way. tests/test_csp.py and tests/test_browser_security.py hold every page to it.
-# Violations are reported to our own log (projects/views/csp.py) in development; in production,
-# only where CSP_REPORT_URI says (e.g. /csp-report/, or a collector of your own).
+# Browsers report violations to CSP_REPORT_URI: by default our own log (/csp-report/,
+# projects/views/csp.py) in development, nowhere in production unless set (e.g. /csp-report/ or
+# a collector of your own). The policy is enforced either way. tests/test_csp.py and
+# tests/test_browser_security.py hold every page to it.
 CSP_REPORT_URI = env.str("CSP_REPORT_URI", default="/csp-report/" if DEBUG else "")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

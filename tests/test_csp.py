@@ -2,9 +2,9 @@
 markup: pages and the KML export. In a browser: test_browser_security.py."""
 
 import csv
-import json
 import datetime
 import io
+import json
 import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
