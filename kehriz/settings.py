@@ -41,7 +41,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",
+    "projects.apps.AxesConfig",  # django-axes
     "projects",
 ]
 

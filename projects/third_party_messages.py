@@ -7,6 +7,10 @@ from django.utils.translation import gettext_noop
 AXES_ADMIN = [
     gettext_noop("access attempt"),
     gettext_noop("access attempts"),
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
     gettext_noop("Attempt Time"),
     gettext_noop("IP Address"),
     gettext_noop("User Agent"),

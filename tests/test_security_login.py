@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
 from projects import lockout, roles
@@ -378,6 +379,8 @@ def test_in_a_browser_the_locked_out_person_reads_why_and_until_when(live_server
             password = driver.find_element(By.NAME, "password")
             password.send_keys("yanlış parol")
             password.submit()
+            # The answer's page, not the form still on screen while it loads.
+            WebDriverWait(driver, 10).until(staleness_of(password))
             WebDriverWait(driver, 10).until(
                 lambda d: d.execute_script("return document.readyState") == "complete"
             )
