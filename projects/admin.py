@@ -674,7 +674,7 @@ class KehrizAdmin(SpreadsheetImportMixin, FoldedSearchMixin, DistrictScopedMixin
             return HttpResponseRedirect(reverse("admin:projects_kehriz_changelist"))
         if not all(self.has_change_permission(request, k) for k in kehrizes):
             raise PermissionDenied
-        form = StatusChangeForm(request.POST or None)
+        form = StatusChangeForm(request.POST or None, kehrizes=kehrizes)
         if request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic():

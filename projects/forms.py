@@ -4,6 +4,17 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.models import Status
 
+# A browser's <input type="date"> takes only ISO dates (2026-12-07), whatever the page's language:
+# a localised value (07.12.2026) is dropped and the field shows empty.
+ISO_DATE = "%Y-%m-%d"
+
+
+class IsoDateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=ISO_DATE)
+
 
 class StatusChangeForm(forms.Form):
     """Change the restoration status of one or more kəhriz (the admin action's form)."""
@@ -12,7 +23,7 @@ class StatusChangeForm(forms.Form):
     on_date = forms.DateField(
         label=_("Date of the change"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
     )
     correction = forms.BooleanField(
         label=_("This is a correction"),
@@ -22,6 +33,15 @@ class StatusChangeForm(forms.Form):
     note = forms.CharField(
         label=_("Note or reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def __init__(self, *args, kehrizes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from projects.services import next_status
+
+        # Propose the next step of the lifecycle when the chosen kəhriz are all at the same one.
+        proposals = {next_status(k.status) for k in kehrizes}
+        if len(proposals) == 1 and None not in proposals:
+            self.fields["to_status"].initial = proposals.pop()
 
     def clean(self):
         cleaned = super().clean()

@@ -158,6 +158,12 @@ def validate_kehriz_location(kehriz):
 # --- Restoration status ------------------------------------------------------------------------
 
 
+def next_status(current):
+    """The lifecycle's step after ``current`` (None after handed over)."""
+    position = Status.order(current) + 1
+    return Status.values[position] if position < len(Status.values) else None
+
+
 def _refuse(message, field="to_status"):
     raise ValidationError({field: message})
 
