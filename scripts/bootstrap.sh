@@ -5,17 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
-# GDAL, GEOS and PROJ (GeoDjango), SpatiaLite (the default database), gettext (translations);
-# g++ and python3-dev build GDAL's Python bindings (C++) against libgdal-dev below.
-SYSTEM_PACKAGES="python3 python3-venv python3-dev g++ gdal-bin libgdal-dev libsqlite3-mod-spatialite binutils libproj-dev gettext ${EXTRA_SYSTEM_PACKAGES:-}"
+# GDAL, GEOS and PROJ (GeoDjango), GDAL's Python bindings built by Debian for its python3
+# (python3-gdal), SpatiaLite (the default database), gettext (translations).
+SYSTEM_PACKAGES="python3 python3-venv python3-gdal gdal-bin libsqlite3-mod-spatialite binutils libproj-dev gettext ${EXTRA_SYSTEM_PACKAGES:-}"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
-missing=""
-for pkg in $SYSTEM_PACKAGES; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
-done
-if [ -n "$missing" ]; then
+ensure_packages() {
+  local missing="" pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+  done
+  [ -z "$missing" ] && return 0
   if [ "$(id -u)" = 0 ]; then
     say "installing system packages:$missing"
     export DEBIAN_FRONTEND=noninteractive
@@ -27,7 +28,10 @@ if [ -n "$missing" ]; then
     echo "  sudo apt-get update && sudo apt-get install -y$missing"
     exit 1
   fi
-fi
+}
+
+# shellcheck disable=SC2086
+ensure_packages $SYSTEM_PACKAGES
 
 can_load_extensions() {
   "$1" -c 'import sqlite3,sys; sys.exit(0 if hasattr(sqlite3.connect(":memory:"), "enable_load_extension") else 1)' 2>/dev/null
@@ -64,8 +68,25 @@ if ! cmp -s requirements.txt "$VENV/.requirements.installed"; then
 fi
 
 # GDAL's Python bindings (exports to GeoPackage; tests read every export back with OGR) must match
-# the system's libgdal exactly, so they are built against it rather than pinned in requirements.txt.
+# the system's libgdal exactly, so they are not pinned in requirements.txt. Debian's python3-gdal
+# is built for that libgdal and for /usr/bin/python3, which the virtualenv normally comes from:
+# the venv gets a symlink to that one package (osgeo), not the whole of dist-packages, so nothing
+# else of Debian's can shadow or stand in for a requirement. A venv from another Python (PYTHON=)
+# cannot load Debian's extension modules: then the bindings are compiled against libgdal as before.
 if ! "$VENV/bin/python" -c "from osgeo import ogr" 2>/dev/null; then
+  site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  debian_osgeo=/usr/lib/python3/dist-packages/osgeo
+  if [ -d "$debian_osgeo" ] && [ ! -e "$site/osgeo" ]; then
+    ln -s "$debian_osgeo" "$site/osgeo"
+    if "$VENV/bin/python" -c "from osgeo import ogr" 2>/dev/null; then
+      say "GDAL Python bindings: Debian's python3-gdal (linked into $VENV)"
+    else
+      rm -f "$site/osgeo"
+    fi
+  fi
+fi
+if ! "$VENV/bin/python" -c "from osgeo import ogr" 2>/dev/null; then
+  ensure_packages python3-dev g++ libgdal-dev
   say "building GDAL $(gdal-config --version) Python bindings against the system library"
   "$VENV/bin/pip" install -q "GDAL==$(gdal-config --version)"
 fi
