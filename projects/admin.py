@@ -590,6 +590,9 @@ class KehrizAdmin(SpreadsheetImportMixin, FoldedSearchMixin, DistrictScopedMixin
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
+        if obj is None and roles.can_edit_everything(request.user):
+            # Recording the past: a data manager gives a new kəhriz the status it has had since when.
+            readonly.remove("status_changed_on")
         if obj is not None:
             # After creation the status changes only through the recorded "change status" action.
             readonly.append("status")
@@ -613,10 +616,13 @@ class KehrizAdmin(SpreadsheetImportMixin, FoldedSearchMixin, DistrictScopedMixin
             queryset = queryset.filter(district__in=roles.district_ids(request.user))
         return queryset, may_have_duplicates
 
+    def get_changeform_initial_data(self, request):
+        return {"status_changed_on": timezone.localdate(), **super().get_changeform_initial_data(request)}
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change:
-            services.record_initial_status(kehriz=obj, user=request.user)
+            services.record_initial_status(kehriz=obj, user=request.user, on_date=obj.status_changed_on)
 
     # The status action: an intermediate page with the new status, date and reason.
 
@@ -674,7 +680,9 @@ class KehrizAdmin(SpreadsheetImportMixin, FoldedSearchMixin, DistrictScopedMixin
             return HttpResponseRedirect(reverse("admin:projects_kehriz_changelist"))
         if not all(self.has_change_permission(request, k) for k in kehrizes):
             raise PermissionDenied
-        form = StatusChangeForm(request.POST or None, kehrizes=kehrizes)
+        form = StatusChangeForm(
+            request.POST or None, kehrizes=kehrizes, allow_backdated=roles.can_edit_everything(request.user)
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic():
@@ -687,6 +695,7 @@ class KehrizAdmin(SpreadsheetImportMixin, FoldedSearchMixin, DistrictScopedMixin
                                 user=request.user,
                                 note=form.cleaned_data["note"],
                                 correction=form.cleaned_data["correction"],
+                                backdated=form.cleaned_data.get("backdated", False),
                             )
                         except ValidationError as error:
                             for field, problems in error.message_dict.items():

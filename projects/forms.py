@@ -30,12 +30,22 @@ class StatusChangeForm(forms.Form):
         required=False,
         help_text=_("Tick to skip or reverse steps of the lifecycle; the reason is required."),
     )
+    backdated = forms.BooleanField(
+        label=_("Back-dated entry (recording the past)"),
+        required=False,
+        help_text=_(
+            "Tick to record an event dated before the last recorded change: it is placed in date "
+            "order and must fit the lifecycle around it."
+        ),
+    )
     note = forms.CharField(
         label=_("Note or reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, kehrizes=(), **kwargs):
+    def __init__(self, *args, kehrizes=(), allow_backdated=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not allow_backdated:  # recording the past is for data managers
+            del self.fields["backdated"]
         from projects.services import next_status
 
         # Propose the next step of the lifecycle when the chosen kəhriz are all at the same one.

@@ -168,47 +168,106 @@ def _refuse(message, field="to_status"):
     raise ValidationError({field: message})
 
 
+def _ordered(events):
+    return events.order_by("changed_on", "created_at", "id")
+
+
+def status_since(kehriz):
+    """The latest-dated event's status, and since when: the date of the first event of the last
+    run of events ending at that status (a re-statement of the same status does not restart it)."""
+    current, since = None, None
+    for event in _ordered(kehriz.status_events.all()).reverse():
+        if current is None:
+            current, since = event.to_status, event.changed_on
+        elif event.to_status == current:
+            since = event.changed_on
+        else:
+            break
+    return current, since
+
+
+def _check_step(before, to_status, correction):
+    """``before`` → ``to_status`` must be the lifecycle's next step, unless it is a correction."""
+    if to_status == before:
+        _refuse(_("The kəhriz is already %(status)s.") % {"status": Status(before).label})
+    if correction or not before:
+        return
+    if Status.order(to_status) != Status.order(before) + 1:
+        expected = next_status(before)
+        message = _("A kəhriz cannot go from %(current)s to %(target)s directly.") % {
+            "current": Status(before).label,
+            "target": Status(to_status).label,
+        }
+        if expected:
+            message += " " + _("The next step is %(next)s.") % {"next": Status(expected).label}
+        message += " " + _("To put a mistake right, record it as a correction with a reason.")
+        _refuse(message)
+
+
+def _check_fits_before(following, to_status, correction):
+    """A back-dated event must lead to the event recorded after it: to the status that event
+    changed from, or, before a first record (the status when first recorded, with nothing known
+    before it), to the same status or an earlier step of the lifecycle."""
+    if correction:
+        return
+    if following.from_status:
+        fits = following.from_status == to_status
+    else:
+        fits = Status.order(to_status) <= Status.order(following.to_status)
+    if not fits:
+        _refuse(
+            _(
+                "On %(date)s the history already records %(later)s, which cannot follow %(target)s. "
+                "To put a mistake right, record it as a correction with a reason."
+            )
+            % {
+                "date": following.changed_on.isoformat(),
+                "later": Status(following.to_status).label,
+                "target": Status(to_status).label,
+            }
+        )
+
+
 @transaction.atomic
-def change_status(*, kehriz, to_status, on_date=None, user=None, note="", correction=False):
+def change_status(*, kehriz, to_status, on_date=None, user=None, note="", correction=False, backdated=False):
     """Move a kəhriz to ``to_status`` and record the dated event.
 
     Only the next step of the lifecycle is allowed; any other change (a skip, a step back) must be
-    recorded as a correction with a reason. Events are never edited."""
+    recorded as a correction with a reason. Events are never edited.
+
+    A ``backdated`` entry (recording the past, by a data manager) may be dated before the last
+    recorded change: it is placed in date order, changes from the status the kəhriz had on that
+    date, and must fit the lifecycle on both sides; the kəhriz's current status stays that of the
+    latest-dated event."""
     on_date = on_date or timezone.localdate()
     locked = Kehriz.objects.select_for_update().get(pk=kehriz.pk)
-    current = locked.status
     if to_status not in Status.values:
         _refuse(_("Unknown restoration status: %(status)s.") % {"status": to_status})
-    if to_status == current:
-        _refuse(_("The kəhriz is already %(status)s.") % {"status": Status(current).label})
     if on_date > timezone.localdate():
         _refuse(_("The date of a status change cannot be in the future."), "on_date")
-    last = locked.status_events.order_by("-changed_on", "-created_at", "-id").first()
     note = (note or "").strip()
-    if correction:
-        if not note:
-            _refuse(_("Say why this correction is made."), "note")
-    else:
-        if Status.order(to_status) != Status.order(current) + 1:
-            expected = Status.values[Status.order(current) + 1] if current != Status.HANDED_OVER else None
-            message = _("A kəhriz cannot go from %(current)s to %(target)s directly.") % {
-                "current": Status(current).label,
-                "target": Status(to_status).label,
-            }
-            if expected:
-                message += " " + _("The next step is %(next)s.") % {"next": Status(expected).label}
-            message += " " + _("To put a mistake right, record it as a correction with a reason.")
-            _refuse(message)
-    # Corrections too: the history reads in date order, so nothing is slipped in behind the
-    # last change.
+    if correction and not note:
+        _refuse(_("Say why this correction is made."), "note")
+    events = _ordered(locked.status_events.all())
+    last = events.last()
+    following = None
     if last and on_date < last.changed_on:
-        _refuse(
-            _("This date is before the last recorded change (%(date)s).") % {"date": last.changed_on},
-            "on_date",
-        )
+        if not backdated:
+            _refuse(
+                _("This date is before the last recorded change (%(date)s).") % {"date": last.changed_on},
+                "on_date",
+            )
+        following = events.filter(changed_on__gt=on_date).first()
+        previous = events.filter(changed_on__lte=on_date).last()
+        before = previous.to_status if previous else ""
+    else:
+        before = locked.status
+    _check_step(before, to_status, correction)
+    if following:
+        _check_fits_before(following, to_status, correction)
     event = StatusEvent(
         kehriz=locked,
-        from_status=current,
+        from_status=before,
         to_status=to_status,
         changed_on=on_date,
         changed_by=user if user and user.is_authenticated else None,
@@ -217,10 +276,11 @@ def change_status(*, kehriz, to_status, on_date=None, user=None, note="", correc
     )
     event.full_clean()
     event.save()
+    current, since = status_since(locked)
     Kehriz.objects.filter(pk=locked.pk).update(
-        status=to_status, status_changed_on=on_date, updated_at=timezone.now()
+        status=current, status_changed_on=since, updated_at=timezone.now()
     )
-    kehriz.status, kehriz.status_changed_on = to_status, on_date
+    kehriz.status, kehriz.status_changed_on = current, since
     return event
 
 

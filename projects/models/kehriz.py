@@ -274,8 +274,15 @@ class Kehriz(SearchableModel):
         return labels
 
     def clean(self):
+        from django.core.exceptions import ValidationError
+        from django.utils import timezone
+
         from projects.services import validate_kehriz_location
 
+        if self.status_changed_on and self.status_changed_on > timezone.localdate():
+            raise ValidationError(
+                {"status_changed_on": _("The date of the current status cannot be in the future.")}
+            )
         validate_kehriz_location(self)
 
     def save(self, *args, **kwargs):
