@@ -12,7 +12,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -49,13 +50,29 @@ admin.site.index_title = _("Data entry")
 
 
 class FoldedSearchMixin:
-    """Admin search through the model's ``search()`` queryset method, which folds Azerbaijani
-    letters and case (Cabrayil, cebrayil and CƏBRAYIL all find Cəbrayıl)."""
+    """Admin search, and the autocompletes that search this list, through the model's
+    ``search()`` queryset method (``projects.search.folded_filter``), which folds Azerbaijani
+    letters and case: Cabrayil, cebrayil and CƏBRAYIL all find Cəbrayıl. ``search_fields`` only
+    make Django show the search box and allow autocompletes; ``search()`` decides what matches."""
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term:
             return queryset, False
         return queryset.search(search_term), False
+
+
+def count_of(queryset, field):
+    """How many rows of ``queryset`` point at the outer row through ``field``, as a correlated
+    subquery. A ``Count`` over a join would multiply the outer rows (50,000 kəhriz × the villages of
+    a district) and group them by every column, boundary included, before counting."""
+    counted = (
+        queryset.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 class ProgrammeDistrictFilter(admin.SimpleListFilter):
@@ -79,10 +96,12 @@ class KehrizDistrictFilter(ProgrammeDistrictFilter):
 
 
 class VisitDistrictFilter(ProgrammeDistrictFilter):
-    district_path = "observations__kehriz__district"
-
     def queryset(self, request, queryset):
-        return super().queryset(request, queryset).distinct() if self.value() else queryset
+        # Through a subquery: a join on observations would repeat a visit once per observation.
+        if self.value():
+            in_district = Observation.objects.filter(kehriz__district__pk=self.value()).values("visit")
+            return queryset.filter(pk__in=in_district)
+        return queryset
 
 
 class FollowUpDistrictFilter(ProgrammeDistrictFilter):
@@ -345,8 +364,8 @@ class DistrictAdmin(FoldedSearchMixin, LeafletGeoAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                kehriz_total=Count("kehrizes", distinct=True),
-                village_total=Count("villages", distinct=True),
+                kehriz_total=count_of(Kehriz.objects.all(), "district"),
+                village_total=count_of(Village.objects.all(), "district"),
             )
         )
 
@@ -394,7 +413,11 @@ class ProjectAdmin(FoldedSearchMixin, admin.ModelAdmin):
     inlines = [ReportedFigureInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(kehriz_total=Count("kehrizes", distinct=True))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(kehriz_total=count_of(Kehriz.projects.through.objects.all(), "project"))
+        )
 
     @admin.display(description=_("kəhriz"), ordering="kehriz_total")
     def kehriz_count(self, obj):
@@ -402,10 +425,11 @@ class ProjectAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(ReportedFigure)
-class ReportedFigureAdmin(admin.ModelAdmin):
+class ReportedFigureAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["indicator", "value", "project", "as_of", "source"]
     list_filter = ["indicator", "project"]
     list_select_related = ["project"]
+    search_fields = ["project__name", "source"]
     autocomplete_fields = ["project", "districts"]
 
 
@@ -735,7 +759,7 @@ class KehrizAdmin(SpreadsheetImportMixin, FoldedSearchMixin, DistrictScopedMixin
 
 
 @admin.register(StatusEvent)
-class StatusEventAdmin(admin.ModelAdmin):
+class StatusEventAdmin(FoldedSearchMixin, admin.ModelAdmin):
     """The history, for reading and filtering; new events come from the status action."""
 
     list_display = ["kehriz", "changed_on", "from_status", "to_status", "is_correction", "changed_by"]
@@ -743,11 +767,6 @@ class StatusEventAdmin(admin.ModelAdmin):
     list_select_related = ["kehriz", "changed_by"]
     date_hierarchy = "changed_on"
     search_fields = ["kehriz__name"]
-
-    def get_search_results(self, request, queryset, search_term):
-        if not search_term:
-            return queryset, False
-        return queryset.filter(kehriz__in=Kehriz.objects.search(search_term)), False
 
     def has_add_permission(self, request):
         return False
@@ -760,7 +779,7 @@ class StatusEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(RestorationWork)
-class RestorationWorkAdmin(DistrictScopedMixin, admin.ModelAdmin):
+class RestorationWorkAdmin(FoldedSearchMixin, DistrictScopedMixin, admin.ModelAdmin):
     list_display = [
         "kehriz",
         "project",
@@ -777,15 +796,10 @@ class RestorationWorkAdmin(DistrictScopedMixin, admin.ModelAdmin):
     list_filter = ["done_by", "project", KehrizDistrictFilter]
     list_select_related = ["kehriz", "project"]
     autocomplete_fields = ["kehriz", "project"]
-    search_fields = ["team_name"]
+    search_fields = ["kehriz__name", "project__name", "team_name"]
 
     def district_ids_of(self, obj):
         return {obj.kehriz.district_id}
-
-    def get_search_results(self, request, queryset, search_term):
-        if not search_term:
-            return queryset, False
-        return queryset.filter(kehriz__in=Kehriz.objects.search(search_term)), False
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "kehriz":
@@ -964,6 +978,7 @@ class PhotoInline(admin.TabularInline):
 class ObservationAdmin(
     SpreadsheetImportMixin,
     RefreshesKehrizMixin,
+    FoldedSearchMixin,
     DistrictScopedMixin,
     LeafletGeoAdminMixin,
     admin.ModelAdmin,
@@ -985,7 +1000,7 @@ class ObservationAdmin(
     # Newest first, by the date index alone: the model's ordering also sorts by kəhriz name, which
     # makes the database sort every observation to show the first page.
     ordering = ["-observed_on", "-id"]
-    search_fields = ["kehriz__name"]
+    search_fields = ["kehriz__name", "visit__title"]
     autocomplete_fields = ["kehriz", "visit"]
     readonly_fields = ["needs_review", "review_note"]
     inlines = [PersonMetInline, FollowUpInline, PhotoInline]
@@ -998,9 +1013,7 @@ class ObservationAdmin(
         # observations of kəhriz in their own districts.
         if request.GET.get("model_name") in ("followup", "photo") and roles.is_field_officer(request.user):
             queryset = queryset.filter(kehriz__district__in=roles.district_ids(request.user))
-        if not search_term:
-            return queryset, False
-        return queryset.filter(kehriz__in=Kehriz.objects.search(search_term)), False
+        return super().get_search_results(request, queryset, search_term)
 
     def kehriz_ids_of(self, obj):
         ids = {obj.kehriz_id} if obj.kehriz_id else set()
@@ -1025,11 +1038,11 @@ class ObservationAdmin(
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(DistrictScopedMixin, admin.ModelAdmin):
+class FollowUpAdmin(FoldedSearchMixin, DistrictScopedMixin, admin.ModelAdmin):
     list_display = ["action", "kehriz", "responsible", "due_date", "done", "done_on"]
     list_filter = ["done", FollowUpDistrictFilter]
     list_select_related = ["observation__kehriz"]
-    search_fields = ["action"]
+    search_fields = ["action", "observation__kehriz__name"]
     autocomplete_fields = ["observation"]
 
     def district_ids_of(self, obj):
@@ -1048,10 +1061,11 @@ class FollowUpAdmin(DistrictScopedMixin, admin.ModelAdmin):
 
 
 @admin.register(Photo)
-class PhotoAdmin(DistrictScopedMixin, admin.ModelAdmin):
+class PhotoAdmin(FoldedSearchMixin, DistrictScopedMixin, admin.ModelAdmin):
     form = PhotoForm
     list_display = ["__str__", "observation", "taken_at"]
     list_select_related = ["observation__kehriz"]
+    search_fields = ["caption", "observation__kehriz__name"]
     autocomplete_fields = ["observation"]
 
     def district_ids_of(self, obj):

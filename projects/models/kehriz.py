@@ -70,13 +70,9 @@ class KehrizQuerySet(models.QuerySet):
         return self.filter(district__officers=user)
 
     def search(self, text):
-        from projects.search import folded_filter
+        from projects.search import KEHRIZ_KEYS, folded_filter
 
-        return folded_filter(
-            self,
-            text,
-            ["search_text", "village__search_text", "district__search_text"],
-        )
+        return folded_filter(self, text, KEHRIZ_KEYS)
 
 
 class Kehriz(SearchableModel):
@@ -298,6 +294,14 @@ class Kehriz(SearchableModel):
         super().save(*args, **kwargs)
 
 
+class StatusEventQuerySet(models.QuerySet):
+    def search(self, text):
+        """Events of the kəhriz whose name, code, village or district matches."""
+        from projects.search import folded_filter, kehriz_keys
+
+        return folded_filter(self, text, kehriz_keys("kehriz"))
+
+
 class StatusEvent(TimeStampedModel):
     """One dated change of a kəhriz's restoration status. Never edited: a mistake is put right by
     a new event marked as a correction."""
@@ -318,6 +322,8 @@ class StatusEvent(TimeStampedModel):
     )
     is_correction = models.BooleanField(_("correction"), default=False)
     note = models.TextField(_("note"), blank=True)
+
+    objects = StatusEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("status change")
@@ -354,6 +360,16 @@ class DoneBy(models.TextChoices):
     KANKAN_TEAM = "kankan_team", _("kankan team")
     CONTRACTOR = "contractor", _("contractor")
     COMMUNITY = "community", _("community")
+
+
+class RestorationWorkQuerySet(models.QuerySet):
+    def search(self, text):
+        """Works on a matching kəhriz, for a matching project, or by a matching team."""
+        from projects.search import folded_filter, kehriz_keys
+
+        return folded_filter(
+            self, text, [*kehriz_keys("kehriz"), "project__search_text"], plain=["team_name"]
+        )
 
 
 class RestorationWork(TimeStampedModel):
@@ -394,6 +410,8 @@ class RestorationWork(TimeStampedModel):
     )
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, blank=True)
     description = models.TextField(_("what was done"), blank=True)
+
+    objects = RestorationWorkQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("restoration work")

@@ -10,10 +10,17 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from projects.photos import delete_file_on_commit, photo_upload_to
+from projects.search import folded_filter, kehriz_keys
 
 from .base import SearchableModel, TimeStampedModel, choices_constraint, end_after_start, non_negative
 from .functions import MonthOf
 from .kehriz import Functionality, Kehriz
+
+
+class MonitoringVisitQuerySet(models.QuerySet):
+    def search(self, text):
+        """Visits whose title or organisations match."""
+        return folded_filter(self, text, ["search_text"])
 
 
 class MonitoringVisit(SearchableModel):
@@ -53,6 +60,8 @@ class MonitoringVisit(SearchableModel):
     )
     is_synthetic = models.BooleanField(_("synthetic demo record"), default=False, editable=False)
 
+    objects = MonitoringVisitQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("monitoring visit")
         verbose_name_plural = _("monitoring visits")
@@ -90,6 +99,12 @@ class DischargeMethod(models.TextChoices):
     WEIR = "weir", _("weir")
     FLOAT = "float", _("float")
     ESTIMATE = "estimate", _("estimate")
+
+
+class ObservationQuerySet(models.QuerySet):
+    def search(self, text):
+        """Observations of a matching kəhriz (name, code, village, district) or on a matching visit."""
+        return folded_filter(self, text, [*kehriz_keys("kehriz"), "visit__search_text"])
 
 
 class Observation(TimeStampedModel):
@@ -137,6 +152,8 @@ class Observation(TimeStampedModel):
     )
     needs_review = models.BooleanField(_("needs review"), default=False)
     review_note = models.CharField(_("review note"), max_length=255, blank=True)
+
+    objects = ObservationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("observation")
@@ -241,6 +258,16 @@ class FollowUpQuerySet(models.QuerySet):
     def open(self):
         return self.filter(done=False)
 
+    def search(self, text):
+        """Follow-ups whose action or who matches, or about a matching kəhriz."""
+        return folded_filter(self, text, kehriz_keys("observation__kehriz"), plain=["action", "responsible"])
+
+
+class PhotoQuerySet(models.QuerySet):
+    def search(self, text):
+        """Photos whose caption matches, or of a matching kəhriz."""
+        return folded_filter(self, text, kehriz_keys("observation__kehriz"), plain=["caption"])
+
 
 class FollowUp(TimeStampedModel):
     observation = models.ForeignKey(
@@ -290,6 +317,8 @@ class Photo(TimeStampedModel):
     image = models.ImageField(_("image"), upload_to=photo_upload_to)
     caption = models.CharField(_("caption"), max_length=300, blank=True)
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+
+    objects = PhotoQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("photo")

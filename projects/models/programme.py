@@ -2,6 +2,8 @@ from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from projects.search import folded_filter
+
 from .base import (
     Currency,
     SearchableModel,
@@ -11,6 +13,12 @@ from .base import (
     non_negative,
 )
 from .places import District
+
+
+class ProjectQuerySet(models.QuerySet):
+    def search(self, text):
+        """Projects whose name, English name, code, donor or agency matches ("koica", "KOİCA")."""
+        return folded_filter(self, text, ["search_text"])
 
 
 class Project(SearchableModel):
@@ -37,6 +45,8 @@ class Project(SearchableModel):
     )
     description = models.TextField(_("description"), blank=True)
     source = models.CharField(_("source"), max_length=500, blank=True)
+
+    objects = ProjectQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("project")
@@ -67,6 +77,12 @@ class Indicator(models.TextChoices):
     PEOPLE_SERVED = "people_served", _("people served")
 
 
+class ReportedFigureQuerySet(models.QuerySet):
+    def search(self, text):
+        """Figures of a matching project, or whose source matches."""
+        return folded_filter(self, text, ["project__search_text"], plain=["source"])
+
+
 class ReportedFigure(TimeStampedModel):
     """A figure a project reported (e.g. "26 kəhriz restored and handed over"), kept with its
     source rather than turned into invented records."""
@@ -90,6 +106,8 @@ class ReportedFigure(TimeStampedModel):
     as_of_is_approximate = models.BooleanField(_("date is approximate"), default=False)
     source = models.CharField(_("source"), max_length=500)
     source_quote = models.TextField(_("quotation from the source"), blank=True)
+
+    objects = ReportedFigureQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("reported figure")
