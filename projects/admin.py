@@ -759,8 +759,14 @@ class KehrizAdmin(SpreadsheetImportMixin, FoldedSearchMixin, DistrictScopedMixin
 
 
 @admin.register(StatusEvent)
-class StatusEventAdmin(FoldedSearchMixin, admin.ModelAdmin):
-    """The history, for reading and filtering; new events come from the status action."""
+class StatusEventAdmin(SpreadsheetImportMixin, FoldedSearchMixin, admin.ModelAdmin):
+    """The history, for reading and filtering; new events come from the status action, and past
+    ones from the status-history import (data managers: recording the past)."""
+
+    import_kind = "status_history"
+
+    def has_import_permission(self, request):
+        return request.user.is_active and roles.can_edit_everything(request.user)
 
     list_display = ["kehriz", "changed_on", "from_status", "to_status", "is_correction", "changed_by"]
     list_filter = ["to_status", "is_correction", KehrizDistrictFilter]

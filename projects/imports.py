@@ -41,17 +41,30 @@ from projects.models import (
     Observation,
     Project,
     Status,
+    StatusEvent,
     Village,
 )
 from projects.models.monitoring import DischargeMethod
-from projects.tabular import KEHRIZ_COLUMNS, OBSERVATION_COLUMNS, VILLAGE_COLUMNS, names
+from projects.tabular import (
+    KEHRIZ_COLUMNS,
+    OBSERVATION_COLUMNS,
+    STATUS_HISTORY_COLUMNS,
+    VILLAGE_COLUMNS,
+    names,
+)
 from projects.text import fold, spellings
 
-COLUMNS = {"villages": VILLAGE_COLUMNS, "kehriz": KEHRIZ_COLUMNS, "observations": OBSERVATION_COLUMNS}
+COLUMNS = {
+    "villages": VILLAGE_COLUMNS,
+    "kehriz": KEHRIZ_COLUMNS,
+    "observations": OBSERVATION_COLUMNS,
+    "status_history": STATUS_HISTORY_COLUMNS,
+}
 KIND_LABELS = {
     "villages": gettext_lazy("villages"),
     "kehriz": gettext_lazy("kəhriz"),
     "observations": gettext_lazy("observations"),
+    "status_history": gettext_lazy("status history"),
 }
 # A visit without visit_uuid gets uuid5(VISIT_NAMESPACE, "<folded title>|<start date>").
 VISIT_NAMESPACE = uuid.UUID("0b6f3c52-2f0e-5d0a-9a49-6b65687269a1")
@@ -1446,7 +1459,93 @@ class ObservationImporter(Importer):
         observation.save()
 
 
-IMPORTERS = {"villages": VillageImporter, "kehriz": KehrizImporter, "observations": ObservationImporter}
+class StatusHistoryImporter(Importer):
+    """The past of kəhriz already recorded: dated statuses, placed among the events they have, in
+    date order, each checked against the lifecycle (services.change_status, back-dated). A row
+    whose kəhriz already has that status on that date is unchanged, so importing again adds
+    nothing."""
+
+    kind = "status_history"
+
+    def prepare(self, table):
+        codes = {row.values.get("kehriz_code", "") for row in table.rows} - {""}
+        self.kehriz = _kehriz_by_code(codes, Kehriz.objects.select_related("district"))
+        self.rows_of = {}  # kəhriz pk -> [(date, line, status, note, report)]
+        self.today = timezone.localdate()
+
+    def plan_row(self, cells, report):
+        code = cells.text("kehriz_code")
+        kehriz = (self.kehriz.get(code) or self.kehriz.get(code.upper())) if code else None
+        status = cells.parse("status", parse_choice, Status)
+        on_date = cells.parse("date", parse_date)
+        report.key = " · ".join(p for p in (code, cells.text("status"), cells.text("date")) if p)
+        if code and kehriz is None:
+            report.error(
+                "kehriz_code", _("Unknown kəhriz code “%(code)s”: import the kəhriz first.") % {"code": code}
+            )
+        if on_date not in (None, INVALID) and on_date > self.today:
+            report.error("date", _("The date of a status change cannot be in the future."))
+        if kehriz is None or status in (None, INVALID) or on_date in (None, INVALID) or report.errors:
+            return
+        report.plan = {"kehriz": kehriz, "status": status, "date": on_date, "note": cells.text("note")}
+        self.rows_of.setdefault(kehriz.pk, []).append(report)
+
+    def _record(self, report):
+        plan = report.plan
+        services.change_status(
+            kehriz=plan["kehriz"],
+            to_status=plan["status"],
+            on_date=plan["date"],
+            user=self.user,
+            note=plan["note"],
+            backdated=True,
+        )
+
+    def _in_date_order(self):
+        for reports in self.rows_of.values():
+            yield sorted(reports, key=lambda r: (r.plan["date"], r.line))
+
+    def finish(self, preview):
+        """Try each kəhriz's rows in date order, then roll back: what writing would find."""
+        for reports in self._in_date_order():
+            with transaction.atomic():
+                for report in reports:
+                    plan = report.plan
+                    if StatusEvent.objects.filter(
+                        kehriz=plan["kehriz"], to_status=plan["status"], changed_on=plan["date"]
+                    ).exists():
+                        report.action = UNCHANGED
+                        continue
+                    report.action = NEW
+                    try:
+                        with transaction.atomic():
+                            self._record(report)
+                    except ValidationError as error:
+                        for column, messages in error.message_dict.items():
+                            for message in messages:
+                                report.error({"to_status": "status", "on_date": "date"}.get(column), message)
+                transaction.set_rollback(True)
+
+    def write(self, preview):
+        for reports in self._in_date_order():
+            for report in reports:
+                if report.action != NEW:
+                    continue
+                try:
+                    with transaction.atomic():
+                        self._record(report)
+                except ValidationError as error:
+                    for message in error.messages:
+                        report.error(None, message)
+                    return
+
+
+IMPORTERS = {
+    "villages": VillageImporter,
+    "kehriz": KehrizImporter,
+    "observations": ObservationImporter,
+    "status_history": StatusHistoryImporter,
+}
 
 
 def importer_for(kind, user=None):
@@ -1504,6 +1603,11 @@ def rules():
             "Restoration status: an import may only move a kəhriz to the next step of the lifecycle "
             "(identified → assessed → planned → under_restoration → restored → handed_over); "
             "corrections are made in the admin, with a reason."
+        ),
+        _(
+            "Status history (status_history): one row per dated status of a kəhriz already imported. "
+            "The rows are placed in date order among the statuses it has, each must follow the "
+            "lifecycle, and a status already recorded on that date is left as it is. Data managers only."
         ),
         _("Columns computed by the app (marked “ignored on import”) are in exports only and are ignored."),
         _(
@@ -1563,6 +1667,8 @@ def readme():
         "| `villages.csv`, `villages.xlsx` | villages |",
         "| `kehriz.csv`, `kehriz.xlsx` | kəhriz |",
         "| `observations.csv`, `observations.xlsx` | observations made on monitoring visits |",
+        "| `status_history.csv`, `status_history.xlsx` | the dated statuses of kəhriz already "
+        "recorded (recording the past) |",
         "",
         "The CSV files hold the header row only; the XLSX files have a second sheet, `help`, describing "
         "each column.",
@@ -1580,9 +1686,10 @@ def readme():
         "",
         "## What the templates do not carry",
         "",
-        "- the status history: a new kəhriz gets one status event, its current status dated "
-        "`status_changed_on` (today when empty); later imports add an event only when the status "
-        "moves to the next step;",
+        "- the status history in the kəhriz template: a new kəhriz gets one status event, its current "
+        "status dated `status_changed_on` (today when empty); later imports add an event only when "
+        "the status moves to the next step. Its earlier statuses go in the `status_history` "
+        "template (Status changes list: *Import from spreadsheet*, data managers only);",
         "- a visit's purpose, participants, source and approximate-dates flag (set them in the "
         "admin); an imported visit gets the title, dates and organisations of its rows;",
         "- people met, follow-up actions, photos, observers' positions and restoration works;",
@@ -1590,8 +1697,13 @@ def readme():
         "computes from the observations.",
         "",
     ]
-    titles = {"villages": "Villages", "kehriz": "Kəhriz", "observations": "Observations"}
-    for kind in ("villages", "kehriz", "observations"):
+    titles = {
+        "villages": "Villages",
+        "kehriz": "Kəhriz",
+        "observations": "Observations",
+        "status_history": "Status history",
+    }
+    for kind in ("villages", "kehriz", "observations", "status_history"):
         lines += [
             f"## {titles[kind]} (`{kind}.csv`)",
             "",

@@ -85,6 +85,17 @@ OBSERVATION_COLUMNS = [
     Column("findings", _("Findings")),
 ]
 
+STATUS_HISTORY_COLUMNS = [
+    Column("kehriz_code", _("Code of the kəhriz (must exist)"), required=True),
+    Column(
+        "status",
+        _("identified, assessed, planned, under_restoration, restored or handed_over"),
+        required=True,
+    ),
+    Column("date", _("Since when, YYYY-MM-DD (not in the future)"), required=True),
+    Column("note", _("Note, e.g. where the date comes from")),
+]
+
 VISIT_COLUMNS = [
     Column("uuid", ""),
     Column("title", ""),

@@ -6,10 +6,12 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from projects import imports
 from projects.models import Kehriz, StatusEvent
 from projects.services import change_status, record_initial_status
 from tests import factories
@@ -182,3 +184,147 @@ def test_the_status_form_records_a_backdated_event(data_manager, handed_over_in_
     )
     assert response.status_code == 302
     assert history(k)[0] == ("", "restored", D(2019, 3, 1), False)
+
+
+# --- The status-history import -----------------------------------------------------------------
+
+
+def history_csv(rows):
+    header = ["kehriz_code", "status", "date", "note"]
+    lines = [",".join(header)] + [",".join(row) for row in rows]
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def import_history(rows, user=None, dry=False):
+    table = imports.read_table(history_csv(rows), "status_history.csv", "status_history")
+    importer = imports.importer_for("status_history", user)
+    return importer.dry_run(table) if dry else importer.apply(table)
+
+
+HISTORY = [
+    ("GOR-QRD-01", "restored", "2019-03-01", "Hand-over report"),
+    ("GOR-QRD-01", "identified", "2017-04-10", "Survey sheet"),
+    ("GOR-QRD-01", "under_restoration", "2018-06-01", ""),
+    ("GOR-QRD-01", "assessed", "2017-06-01", ""),
+    ("GOR-QRD-01", "planned", "2017-09-15", ""),
+]
+
+
+@pytest.fixture
+def karvansara(goranboy):
+    return at_status("handed_over", goranboy, on=D(2019, 5, 1), code="GOR-QRD-01")
+
+
+@pytest.mark.usefixtures("english")
+def test_a_status_history_sheet_creates_the_events_in_date_order(karvansara, data_manager):
+    dry = import_history(HISTORY, data_manager, dry=True)
+    assert dry.ok and dry.counts["new"] == 5
+    assert len(history(karvansara)) == 1  # the preview wrote nothing
+
+    assert import_history(HISTORY, data_manager) == {"created": 5, "updated": 0, "unchanged": 0}
+    assert history(karvansara) == [
+        ("", "identified", D(2017, 4, 10), False),
+        ("identified", "assessed", D(2017, 6, 1), False),
+        ("assessed", "planned", D(2017, 9, 15), False),
+        ("planned", "under_restoration", D(2018, 6, 1), False),
+        ("under_restoration", "restored", D(2019, 3, 1), False),
+        ("", "handed_over", D(2019, 5, 1), False),
+    ]
+    karvansara.refresh_from_db()
+    assert (karvansara.status, karvansara.status_changed_on) == ("handed_over", D(2019, 5, 1))
+    assert karvansara.status_events.get(changed_on=D(2019, 3, 1)).note == "Hand-over report"
+
+
+@pytest.mark.usefixtures("english")
+def test_importing_the_same_history_again_adds_nothing(karvansara, data_manager):
+    import_history(HISTORY, data_manager)
+    assert import_history(HISTORY, data_manager) == {"created": 0, "updated": 0, "unchanged": 5}
+    assert len(history(karvansara)) == 6
+
+
+def test_the_history_sets_the_current_status_when_it_goes_further(goranboy, data_manager):
+    k = at_status("identified", goranboy, on=D(2017, 4, 10), code="CAB-HOR-02")
+    import_history(
+        [("CAB-HOR-02", "assessed", "2017-06-01", ""), ("cab-hor-02", "planned", "2018-01-05", "")]
+    )
+    k.refresh_from_db()
+    assert (k.status, k.status_changed_on) == ("planned", D(2018, 1, 5))
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "A kəhriz cannot go from identified to planned directly"),
+        ("az", "Kəhriz «müəyyən edilib» statusundan birbaşa «planlaşdırılıb» statusuna keçə bilməz"),
+    ],
+)
+def test_a_history_that_breaks_the_lifecycle_writes_nothing(karvansara, data_manager, language, expected):
+    rows = [
+        ("GOR-QRD-01", "identified", "2017-04-10", ""),
+        ("GOR-QRD-01", "planned", "2017-09-15", ""),  # assessed is missing
+        ("GOR-QRD-01", "restored", "2019-03-01", ""),
+    ]
+    with translation.override(language):
+        with pytest.raises(imports.ImportRefused) as caught:
+            import_history(rows, data_manager)
+        problems = caught.value.preview.all_problems
+    assert any(expected in p for p in problems), problems
+    assert len(history(karvansara)) == 1
+    karvansara.refresh_from_db()
+    assert (karvansara.status, karvansara.status_changed_on) == ("handed_over", D(2019, 5, 1))
+
+
+@pytest.mark.usefixtures("english")
+def test_unknown_codes_statuses_and_future_dates_are_reported(karvansara):
+    future = (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
+    dry = import_history(
+        [
+            ("NOPE-1", "restored", "2019-03-01", ""),
+            ("GOR-QRD-01", "repaired", "2019-03-01", ""),
+            ("GOR-QRD-01", "restored", future, ""),
+        ],
+        dry=True,
+    )
+    errors = {row.line: " ".join(row.errors) for row in dry.rows}
+    assert "Unknown kəhriz code “NOPE-1”" in errors[2]
+    assert "Unknown value “repaired”" in errors[3]
+    assert "cannot be in the future" in errors[4]
+
+
+def upload_history(client, rows):
+    data = SimpleUploadedFile("tarixce.csv", history_csv(rows), content_type="text/csv")
+    return client.post(HISTORY_IMPORT, {"action": "preview", "file": data})
+
+
+HISTORY_IMPORT = "/admin/projects/statusevent/import/"
+
+
+@pytest.mark.usefixtures("media_in_tmp")
+def test_the_admin_previews_then_imports_a_status_history_in_azerbaijani(karvansara, data_manager):
+    client = az_client(data_manager)
+    listing = client.get(reverse("admin:projects_statusevent_changelist")).content.decode()
+    assert HISTORY_IMPORT in listing  # the import is offered on the status history's list
+    template = client.get(HISTORY_IMPORT + "template.csv")
+    assert template.content.decode("utf-8-sig").strip() == "kehriz_code,status,date,note"
+
+    preview = upload_history(client, HISTORY)
+    page = preview.content.decode()
+    assert "5 sətir: 5 yeni" in page, page[page.find("import-summary") :][:300]
+    assert len(history(karvansara)) == 1
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    client.post(HISTORY_IMPORT, {"action": "confirm", "token": token})
+    assert [e[1] for e in history(karvansara)] == [
+        "identified",
+        "assessed",
+        "planned",
+        "under_restoration",
+        "restored",
+        "handed_over",
+    ]
+
+
+def test_field_officers_cannot_import_a_status_history(field_officer):
+    client = az_client(field_officer)
+    listing = client.get(reverse("admin:projects_statusevent_changelist")).content.decode()
+    assert HISTORY_IMPORT not in listing
+    assert client.get(HISTORY_IMPORT).status_code == 403
