@@ -9,7 +9,9 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
@@ -47,6 +49,31 @@ from projects.views.dashboard import NOT_VISITED_DAYS
 admin.site.site_header = _("Kəhriz: restoration data")
 admin.site.site_title = _("Kəhriz")
 admin.site.index_title = _("Data entry")
+
+
+class DataManagerLoginForm(AdminAuthenticationForm):
+    """The admin's login. Someone whose name and password are right but who has no staff status
+    (a field officer) is told that the admin is for data managers and sent to the field app,
+    rather than that the password is wrong."""
+
+    def confirm_login_allowed(self, user):
+        AuthenticationForm.confirm_login_allowed(self, user)  # an inactive account stays refused
+        if not user.is_staff:
+            raise ValidationError(
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    gettext(
+                        "Your name and password are right, but the admin is for data managers only. "
+                        "Field officers record their visits in the field app."
+                    ),
+                    reverse("projects:field"),
+                    gettext("Open the field app"),
+                ),
+                code="not_staff",
+            )
+
+
+admin.site.login_form = DataManagerLoginForm
 
 
 class FoldedSearchMixin:
@@ -408,7 +435,7 @@ class ReportedFigureInline(admin.StackedInline):
 class ProjectAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["name", "code", "donor", "implementing_agency", "start_date", "end_date", "kehriz_count"]
     list_filter = ["donor", "implementing_agency"]
-    search_fields = ["name"]
+    search_fields = ["name_az", "name_en"]
     autocomplete_fields = ["districts"]
     inlines = [ReportedFigureInline]
 
@@ -429,7 +456,7 @@ class ReportedFigureAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["indicator", "value", "project", "as_of", "source"]
     list_filter = ["indicator", "project"]
     list_select_related = ["project"]
-    search_fields = ["project__name", "source"]
+    search_fields = ["project__name_az", "source"]
     autocomplete_fields = ["project", "districts"]
 
 
@@ -802,7 +829,7 @@ class RestorationWorkAdmin(FoldedSearchMixin, DistrictScopedMixin, admin.ModelAd
     list_filter = ["done_by", "project", KehrizDistrictFilter]
     list_select_related = ["kehriz", "project"]
     autocomplete_fields = ["kehriz", "project"]
-    search_fields = ["kehriz__name", "project__name", "team_name"]
+    search_fields = ["kehriz__name", "project__name_az", "team_name"]
 
     def district_ids_of(self, obj):
         return {obj.kehriz.district_id}
@@ -1010,6 +1037,9 @@ class ObservationAdmin(
     autocomplete_fields = ["kehriz", "visit"]
     readonly_fields = ["needs_review", "review_note"]
     inlines = [PersonMetInline, FollowUpInline, PhotoInline]
+
+    class Media:
+        css = {"all": ["projects/admin-tabular.css"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("kehriz", "visit")
