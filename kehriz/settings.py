@@ -81,6 +81,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
             ],
+            # capfirst that writes "İşlək", not "Işlək", on Azerbaijani pages.
+            "builtins": ["projects.templatetags.kehriz_text"],
         },
     },
 ]
@@ -119,6 +121,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "az"
 LANGUAGES = [("az", _("Azerbaijani")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "projects" / "locale"]
+# One date and number format per language (kehriz/formats/az: "13 mart 2024", "5,76").
+FORMAT_MODULE_PATH = ["kehriz.formats"]
 TIME_ZONE = "Asia/Baku"
 USE_I18N = True
 USE_TZ = True

@@ -146,5 +146,5 @@ def test_lists_find_rows_however_the_name_is_typed(manager_client, programme, mo
 
 def test_an_observation_is_picked_by_its_kehriz_on_a_follow_up(manager_client, programme):
     assert picked(manager_client, "followup", "observation", "qaradagli") == [
-        str(programme["kehriz"].name) + ", 2024-03-13"
+        str(programme["kehriz"].name) + ", March 13, 2024"
     ]

@@ -327,11 +327,11 @@ def test_the_discharge_chart_marks_the_restoration_between_before_and_after(clie
     for svg in svgs:
         assert svg.count('class="chart-point"') == 2
         assert 'class="chart-marker"' in svg
-        assert "restored (30 Jun 2024)" in svg
+        assert "restored (June 30, 2024)" in svg
         marker_x = float(re.search(r'class="chart-marker" x1="([\d.]+)"', svg).group(1))
         xs = [float(x) for x in re.findall(r'class="chart-point" cx="([\d.]+)"', svg)]
         assert xs[0] < marker_x < xs[1]
-        assert "<title>13 Mar 2024: 3.20 L/s</title>" in svg
+        assert "<title>March 13, 2024: 3.20 L/s</title>" in svg
     summary = text_of(re.search(r'<p class="chart-summary">(.*?)</p>', discharge, re.S).group(1))
     assert summary == (
         "Median discharge before restoration (June 30, 2024): 3.20 L/s; after: 10.40 L/s "
@@ -355,7 +355,7 @@ def test_handed_over_marks_the_chart_when_there_is_no_restored_event(client, gor
     add_visit(kehriz, title="Before", start=D(2024, 2, 1), discharge=Decimal("2"), method="bucket")
     add_visit(kehriz, title="After", start=D(2024, 7, 1), discharge=Decimal("6"), method="bucket")
     discharge = section(page(client, kehriz), "discharge")
-    assert "restored (15 May 2024)" in discharge
+    assert "restored (May 15, 2024)" in discharge
     assert "Median discharge before restoration (May 15, 2024): 2 L/s" in text_of(discharge)
 
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .base import (
@@ -352,8 +353,9 @@ class StatusEvent(TimeStampedModel):
 
     def __str__(self):
         if not self.from_status:
-            return f"{self.changed_on}: {self.get_to_status_display()}"
-        return f"{self.changed_on}: {self.get_from_status_display()} → {self.get_to_status_display()}"
+            return f"{date_format(self.changed_on)}: {self.get_to_status_display()}"
+        changed_on = date_format(self.changed_on)
+        return f"{changed_on}: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 class DoneBy(models.TextChoices):
@@ -434,4 +436,4 @@ class RestorationWork(TimeStampedModel):
 
     def __str__(self):
         team = self.team_name or self.get_done_by_display()
-        return f"{self.kehriz.name}: {team} ({self.start_date or '?'})"
+        return f"{self.kehriz.name}: {team} ({date_format(self.start_date) if self.start_date else '?'})"

@@ -7,6 +7,7 @@ from django.db.models import F
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from projects.photos import delete_file_on_commit, photo_upload_to
@@ -76,8 +77,8 @@ class MonitoringVisit(SearchableModel):
 
     def __str__(self):
         if self.end_date and self.end_date != self.start_date:
-            return f"{self.title} ({self.start_date} – {self.end_date})"
-        return f"{self.title} ({self.start_date})"
+            return f"{self.title} ({date_format(self.start_date)} – {date_format(self.end_date)})"
+        return f"{self.title} ({date_format(self.start_date)})"
 
     def clean(self):
         from django.core.exceptions import ValidationError
@@ -199,7 +200,7 @@ class Observation(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"{self.kehriz.name}, {self.observed_on}"
+        return f"{self.kehriz.name}, {date_format(self.observed_on)}"
 
     def clean(self):
         from projects.services import validate_observation
