@@ -170,6 +170,14 @@ class ProjectSerializer(ModelCleanMixin, serializers.ModelSerializer):
     districts = SlugRelatedField(
         slug_field="slug", queryset=District.objects.all(), many=True, required=False
     )
+    # Kept from before the names were split: read, the name in the request's language; written,
+    # the Azerbaijani name (name_az wins when both are given).
+    name = serializers.CharField(
+        max_length=300,
+        required=False,
+        help_text="The name in the request's language (Accept-Language); written: the Azerbaijani name.",
+    )
+    name_az = serializers.CharField(max_length=300, required=False)
 
     class Meta:
         model = Project
@@ -177,6 +185,7 @@ class ProjectSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "id",
             "code",
             "name",
+            "name_az",
             "name_en",
             "donor",
             "implementing_agency",
@@ -188,6 +197,12 @@ class ProjectSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "description",
             "source",
         ]
+
+    def validate(self, attrs):
+        given = attrs.pop("name", None)
+        if given is not None:
+            attrs.setdefault("name_az", given)
+        return super().validate(attrs)
 
 
 class KehrizSerializer(ModelCleanMixin, GeoFeatureModelSerializer):

@@ -24,7 +24,7 @@ class ProjectQuerySet(models.QuerySet):
 class Project(SearchableModel):
     """A funded restoration project (e.g. IOM with KOICA funding)."""
 
-    name = models.CharField(_("name"), max_length=300)
+    name_az = models.CharField(_("name (Azerbaijani)"), max_length=300)
     name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
     code = models.SlugField(_("code"), max_length=60, unique=True)
     donor = models.CharField(_("donor"), max_length=200, blank=True)
@@ -51,7 +51,7 @@ class Project(SearchableModel):
     class Meta:
         verbose_name = _("project")
         verbose_name_plural = _("projects")
-        ordering = ["-start_date", "name"]
+        ordering = ["-start_date", "name_az"]
         constraints = [
             end_after_start("start_date", "end_date", "project_end_after_start"),
             non_negative("budget", "project_budget_non_negative", _("The budget cannot be negative.")),
@@ -63,11 +63,25 @@ class Project(SearchableModel):
             ),
         ]
 
+    @property
+    def name(self):
+        """The name in the active language: English when English is asked for and known, else
+        Azerbaijani. Setting it sets the Azerbaijani name (the API's and old callers' ``name``)."""
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_az
+
+    @name.setter
+    def name(self, value):
+        self.name_az = value
+
     def __str__(self):
-        return self.name_en or self.name
+        return self.name
 
     def search_names(self):
-        return [self.name, self.name_en, self.code, self.donor, self.implementing_agency]
+        return [self.name_az, self.name_en, self.code, self.donor, self.implementing_agency]
 
 
 class Indicator(models.TextChoices):

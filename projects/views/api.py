@@ -347,10 +347,11 @@ class VillageViewSet(RoleViewSet):
 
 
 class ProjectViewSet(RoleViewSet):
-    queryset = Project.objects.prefetch_related("districts")
+    # ``?ordering=name`` still works: the Azerbaijani name, as before the names were split.
+    queryset = Project.objects.prefetch_related("districts").alias(name=F("name_az"))
     serializer_class = s.ProjectSerializer
     filterset_class = ProjectFilterSet
-    ordering_fields = ["name", "start_date"]
+    ordering_fields = ["name", "name_az", "name_en", "start_date"]
     lookup_field = "code"
     lookup_value_regex = TEXT_LOOKUP
 

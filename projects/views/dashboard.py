@@ -184,7 +184,7 @@ def collect(user, today=None):
     # 2. Projects.
     projects = {
         p.pk: {"pk": p.pk, "code": p.code, "name": str(p), **_empty()}
-        for p in Project.objects.only("pk", "code", "name", "name_en")
+        for p in Project.objects.only("pk", "code", "name_az", "name_en")
     }
     # 3. Kəhriz, by district.
     for row in (
@@ -264,7 +264,7 @@ def collect(user, today=None):
     figures = list(
         ReportedFigure.objects.select_related("project")
         .prefetch_related("districts")
-        .order_by("project__name", "indicator", "-as_of")
+        .order_by("project__name_az", "indicator", "-as_of")
     )
 
     overall = _empty()

@@ -188,7 +188,7 @@ def kehriz_detail(request, pk):
         visible_kehriz(request.user)
         .select_related("village", "district")
         .prefetch_related(
-            Prefetch("projects", queryset=Project.objects.order_by("name")),
+            Prefetch("projects", queryset=Project.objects.order_by("name_az")),
             Prefetch(
                 "status_events",
                 queryset=StatusEvent.objects.order_by("changed_on", "created_at", "id"),

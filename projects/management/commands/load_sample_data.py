@@ -41,7 +41,7 @@ VISIT_START, VISIT_END = date(2024, 3, 13), date(2024, 3, 14)
 
 PROJECT = {
     "code": "iom-koica-kehriz",
-    "name": (
+    "name_az": (
         "Azərbaycanda kəhriz su sistemlərinin bərpası vasitəsilə məcburi köçkünlərin "
         "məskunlaşdığı ərazilərdə kənd yerlərinin kompleks inkişafı"
     ),
