@@ -5,6 +5,7 @@ import django_filters
 from django import forms
 from django.contrib.gis.geos import Point, Polygon
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -136,6 +137,30 @@ class CodeFilter(django_filters.ModelChoiceFilter):
     """A record chosen by its code."""
 
 
+class FilterForm(forms.Form):
+    """A filter form that can say what went wrong by each filter's translated label ("Handed over
+    in (year): Enter a number."), never by its parameter name (``handed_over_year``): for the map
+    page's notice and the map layer's 400s, read by people rather than programs."""
+
+    def _labelled(self, name, message):
+        field = self.fields.get(name)
+        if field is None or not field.label:
+            return message
+        return gettext("%(label)s: %(message)s") % {"label": field.label, "message": message}
+
+    def labelled_errors(self):
+        """{parameter: [{"message": "Label: message", "code": …}, …]} for every filter that was not
+        understood: the shape of ``errors.get_json_data()``, each message named by its label."""
+        return {
+            name: [{**error, "message": self._labelled(name, error["message"])} for error in errors]
+            for name, errors in self.errors.get_json_data().items()
+        }
+
+    def labelled_messages(self):
+        """Every message of ``labelled_errors``, in one list."""
+        return [error["message"] for errors in self.labelled_errors().values() for error in errors]
+
+
 class KehrizFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
@@ -176,6 +201,7 @@ class KehrizFilterSet(django_filters.FilterSet):
     class Meta:
         model = Kehriz
         fields = ["q", "district", "status", "functionality", "project", "donor", "handed_over_year"]
+        form = FilterForm
 
     MULTIPLE = ("district", "status", "functionality")
 

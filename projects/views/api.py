@@ -88,7 +88,7 @@ def _cached(request, etag, build):
 def _filtered(request):
     filterset = KehrizFilterSet(request.GET, queryset=visible_kehriz(request.user))
     if not filterset.is_valid():
-        return None, JsonResponse({"errors": filterset.errors.get_json_data()}, status=400)
+        return None, JsonResponse({"errors": filterset.form.labelled_errors()}, status=400)
     return filterset.qs, None
 
 

@@ -4,7 +4,8 @@ A fixed number of queries whatever the number of kəhriz: the district, one aggr
 paginator's count and page."""
 
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, F, Func, IntegerField, TextField, Value, When
+from django.db.models.functions import Length
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -56,11 +57,24 @@ def parse_sort(value):
     return key, descending
 
 
+# Names sorted the way people count: "Ağbulaq 9", "Ağbulaq 46", "Ağbulaq 108", not as text
+# ("Ağbulaq 108" before "Ağbulaq 46"). By the name without its trailing number, then by length
+# (a longer trailing number is a larger one), then as text. RTRIM(text, characters) is the same
+# function in SQLite and PostgreSQL.
+NATURAL = {"name", "village"}
+
+
+def natural_keys(field):
+    without_number = Func(F(field), Value("0123456789"), function="RTRIM", output_field=TextField())
+    return [without_number, Length(field), F(field)]
+
+
 def ordering(key, descending):
-    expression = F(COLUMNS[key][1])
+    field = COLUMNS[key][1]
+    keys = natural_keys(field) if key in NATURAL else [F(field)]
     # Empty values (never visited, no village) go last in both directions.
-    first = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
-    return [first, "name", "code", "pk"]
+    first = [k.desc(nulls_last=True) if descending else k.asc(nulls_last=True) for k in keys]
+    return [*first, *natural_keys("name"), "code", "pk"]
 
 
 def column_headers(key, descending, base_query):
