@@ -387,14 +387,17 @@ class DistrictAdmin(FoldedSearchMixin, LeafletGeoAdmin):
     prepopulated_fields = {"slug": ["name_az"]}
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
+        queryset = super().get_queryset(request)
+        url_name = getattr(getattr(request, "resolver_match", None), "url_name", None) or ""
+        if url_name.endswith("_changelist") or url_name == "autocomplete":
+            # Lists and autocompletes never show the boundaries (large multipolygons).
+            queryset = queryset.defer("boundary")
+        if url_name.endswith("_changelist"):
+            queryset = queryset.annotate(
                 kehriz_total=count_of(Kehriz.objects.all(), "district"),
                 village_total=count_of(Village.objects.all(), "district"),
             )
-        )
+        return queryset
 
     @admin.display(description=_("kəhriz"), ordering="kehriz_total")
     def kehriz_count(self, obj):

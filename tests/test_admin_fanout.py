@@ -39,6 +39,17 @@ def test_district_list_counts_without_joining_kehriz_and_villages(manager_client
         assert not re.search(r'GROUP BY\s+"projects_district"', sql)
         assert "LEFT OUTER JOIN" not in sql
         assert "COUNT(DISTINCT" not in sql.upper()
+        assert '"projects_district"."boundary"' not in sql  # nor the boundaries it never shows
+
+
+def test_district_autocomplete_reads_no_boundaries(manager_client, goranboy):
+    with CaptureQueriesContext(connection) as captured:
+        response = manager_client.get(
+            reverse("admin:autocomplete"),
+            {"app_label": "projects", "model_name": "kehriz", "field_name": "district", "term": "goranboy"},
+        )
+    assert [row["text"] for row in response.json()["results"]] == [str(goranboy)]
+    assert not [q for q in captured.captured_queries if '"projects_district"."boundary"' in q["sql"]]
 
 
 def test_project_list_counts_kehriz_without_a_join(manager_client, goranboy):
