@@ -57,7 +57,7 @@ def test_kehriz_page_shows_the_visit_and_the_discharge_chart(browser, live_serve
     browser.get(f"{live_server.url}/kehriz/{asger.pk}/")
     assert "Əsgər" in browser.find_element(By.TAG_NAME, "h1").text
     page = browser.find_element(By.TAG_NAME, "main").text
-    assert "IOM and KOICA monitoring visit to Cəbrayıl and Goranboy" in page
+    assert "BMqT və KOICA-nın Cəbrayıl və Goranboy rayonlarına monitorinq səfəri" in page
     # The discharge chart (drawn wide and narrow, one shown), not the map's SVG.
     charts = [svg for svg in browser.find_elements(By.CSS_SELECTOR, "svg.chart-svg") if svg.is_displayed()]
     assert len(charts) == 1

@@ -404,7 +404,7 @@ def test_reported_figures_are_shown_apart_and_labelled(dataset):
 
 def test_synthetic_data_is_announced(dataset):
     html = anonymous().get(URL).content.decode()
-    assert "Demo data." in html
+    assert "Synthetic demo data." in html
     assert "1 synthetic demo kəhriz" in html
 
 

@@ -436,8 +436,9 @@ def test_the_real_sample_records(client):
     visits = text_of(section(html, "visits"))
     assert visit.title in visits
     assert "dates approximate" in visits
-    assert "Organisations: IOM Azerbaijan, KOICA" in visits
-    assert "Purpose of the visit: Monitoring the implementation of the project" in visits
+    # The records are in Azerbaijani, the language of their source, on the English page too.
+    assert "Organisations: BMqT Azərbaycan, KOICA" in visits
+    assert "Purpose of the visit: Layihənin icrasının monitorinqi" in visits
     assert "People met Engineer Kankan" in visits
 
 

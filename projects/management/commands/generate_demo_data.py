@@ -67,7 +67,7 @@ class Command(BaseCommand):
             made = self.generate(kehriz, visits, random.Random(seed))
         self.stdout.write(
             self.style.SUCCESS(
-                _("Synthetic data: %(new)d kəhriz added, %(total)d in all.")
+                _("Synthetic demo data: %(new)d kəhriz added, %(total)d in all.")
                 % {"new": made, "total": Kehriz.objects.filter(is_synthetic=True).count()}
             )
         )
@@ -83,7 +83,7 @@ class Command(BaseCommand):
         MonitoringVisit.objects.filter(is_synthetic=True).delete()
         count, _detail = synthetic.delete()
         Village.objects.filter(is_synthetic=True).delete()
-        self.stdout.write(_("Synthetic data removed."))
+        self.stdout.write(_("Synthetic demo data removed."))
         return count
 
     def refuse_if_real_records_depend_on_synthetic(self):

@@ -1,7 +1,9 @@
 """The programme's real records, from the documents it published (see README, "Data sources").
 
 Only what the sources say is stored; where a position, a date or a figure is approximate, the
-record says so. Running the command again changes nothing that is already there."""
+record says so. The records are written in Azerbaijani, the language of the source. Running the
+command again adds nothing; it only rewords what still has an earlier wording of this command
+(``REWORDED``), never what people have edited since."""
 
 import json
 import uuid
@@ -25,15 +27,20 @@ from projects.models import (
     Project,
     ReportedFigure,
     Status,
+    StatusEvent,
     Village,
 )
 from projects.models.monitoring import Role
 
 PLACES = Path(__file__).resolve().parents[2] / "data" / "places.geojson"
 
-NEWS_SOURCE = (
+OLD_NEWS_SOURCE = (
     'IOM Azerbaijan news item: "BMqT-nin Azərbaycan nümayəndəliyinin və KOICA-nın təmsilçiləri '
     'kəhrizlərin bərpası işləri ilə tanış olmaq üçün regiona səfər ediblər" (in Azerbaijani)'
+)
+NEWS_SOURCE = (
+    'BMqT-nin Azərbaycan nümayəndəliyinin xəbəri: "BMqT-nin Azərbaycan nümayəndəliyinin və '
+    'KOICA-nın təmsilçiləri kəhrizlərin bərpası işləri ilə tanış olmaq üçün regiona səfər ediblər"'
 )
 VISIT_UUID = uuid.UUID("5d0c5f2e-7a3b-5c1e-9f4a-13140e1a2024")
 # The news item gives the days (13-14 March) but not the year; 2024 is assumed and marked.
@@ -49,16 +56,91 @@ PROJECT = {
         "Integrated rural development in IDP-settled areas through restoration of kəhriz water "
         "systems in Azerbaijan"
     ),
-    "donor": "KOICA (Korea International Cooperation Agency)",
-    "implementing_agency": "IOM (International Organization for Migration)",
+    "donor": "KOICA (Koreya Beynəlxalq Əməkdaşlıq Agentliyi)",
+    "implementing_agency": "BMqT (Beynəlxalq Miqrasiya Təşkilatı)",
     "description": (
+        "Kənd yerlərində və məcburi köçkünlərin məskunlaşdığı icmalarda ev təsərrüfatları və "
+        "suvarma üçün enerji tələb etməyən su təchizatı: məqsəd kənd təsərrüfatının məhsuldarlığını "
+        "və dolanışığı artırmaq, insanların iqtisadi səbəblərdən köç etməyə məcbur qalmamasıdır. "
+        "Gender bərabərliyinə, idarəetməyə və ətraf mühitin davamlılığına diqqət yetirilir, "
+        "icmanın özünün idarə etdiyi yanaşma tətbiq olunur."
+    ),
+    "source": NEWS_SOURCE,
+}
+
+HOROVLU_SOURCE = (
+    "Vikipediya, «Horovlu» məqaləsi (39°24′00″ şm. e., 47°05′41″ ş. u.): təxminidir, yoxlanılmayıb"
+)
+QARADAGLI_SOURCE = "Açıq mənbədə mövqeyi tapılmayıb (bu adda bir neçə kənd var): yeri məlum deyil"
+VILLAGE_NOTE = "Horovlu kəndinin mövqeyi (Vikipediya), çıxışın özünün yeri deyil: təxminidir"
+KARVANSARA_NOTE = (
+    "Müvəqqəti: Goranboy şəhəri (rayon mərkəzi). Qaradağlı kəndinin mövqeyi məlum deyil; "
+    "ölçülmüş çıxış yeri ilə əvəz edin"
+)
+KEHRIZ_NOTES = "13–14 mart monitorinq səfəri zamanı bərpa işləri davam edirdi."
+# The source gives the days of the visit, not the year: the status event says its date is approximate.
+STATUS_NOTE = (
+    "Təxmini tarix: bərpa işləri 13–14 mart monitorinq səfərində görülüb; il mənbədə "
+    "göstərilməyib (2024 güman edilir)."
+)
+VISIT = {
+    "title": "BMqT və KOICA-nın Cəbrayıl və Goranboy rayonlarına monitorinq səfəri",
+    "purpose": (
+        "Layihənin icrasının monitorinqi: bərpa işləri ilə tanışlıq, mühəndislər və kankanlarla görüş."
+    ),
+    "organisations": "BMqT Azərbaycan, KOICA",
+    "participants": "BMqT-nin Azərbaycan nümayəndəliyinin və KOICA-nın Azərbaycan ofisinin təmsilçiləri",
+    "source": NEWS_SOURCE + "; il mənbədə göstərilməyib (2024 güman edilir)",
+}
+WORKS_PROGRESS = "Bərpa işləri davam edir."
+FINDINGS = (
+    "Səfər iştirakçıları bərpa işləri ilə tanış olub, mühəndislər və kankanlarla görüşüblər. "
+    "Hansı kəhrizin iki günün hansında görüldüyü mənbədə göstərilməyib."
+)
+
+# Earlier wordings of this command (English), rewritten in Azerbaijani when a record still has them.
+REWORDED = {
+    OLD_NEWS_SOURCE: NEWS_SOURCE,
+    "KOICA (Korea International Cooperation Agency)": PROJECT["donor"],
+    "IOM (International Organization for Migration)": PROJECT["implementing_agency"],
+    (
         "Energy-free water for households and irrigation in rural and IDP-settled communities, "
         "to raise farm productivity and livelihoods so that people are not forced into economic "
         "migration; with attention to gender, governance and environmental sustainability, and a "
         "community-managed approach."
-    ),
-    "source": NEWS_SOURCE,
+    ): PROJECT["description"],
+    "Wikipedia, article 'Horovlu' (39°24′00″N 47°05′41″E): approximate, not verified": HOROVLU_SOURCE,
+    "No public position found (several villages share the name); location unknown": QARADAGLI_SOURCE,
+    "Horovlu village position (Wikipedia), not the outlet: approximate": VILLAGE_NOTE,
+    (
+        "Placeholder: the town of Goranboy (district centre). Qaradağlı village's "
+        "position is not known; replace with the surveyed outlet"
+    ): KARVANSARA_NOTE,
+    "Restoration works were under way at the 13–14 March monitoring visit.": KEHRIZ_NOTES,
+    "Restoration works seen during the 13–14 March monitoring visit (year assumed).": STATUS_NOTE,
+    "IOM and KOICA monitoring visit to Cəbrayıl and Goranboy": VISIT["title"],
+    (
+        "Monitoring the implementation of the project; seeing the restoration works "
+        "and meeting the engineers and kankans."
+    ): VISIT["purpose"],
+    "IOM Azerbaijan, KOICA": VISIT["organisations"],
+    "Representatives of IOM Azerbaijan and of KOICA's Azerbaijan office": VISIT["participants"],
+    OLD_NEWS_SOURCE + "; the year is not stated in the source (2024 assumed)": VISIT["source"],
+    "Restoration works under way.": WORKS_PROGRESS,
+    (
+        "The visitors saw the restoration works and met the engineers and kankans. "
+        "Which kəhriz was seen on which of the two days is not stated."
+    ): FINDINGS,
 }
+
+
+def reword(instance, *fields):
+    """Rewrite the fields that still hold an earlier wording of this command; keep edits."""
+    changed = [f for f in fields if getattr(instance, f) in REWORDED]
+    for f in changed:
+        setattr(instance, f, REWORDED[getattr(instance, f)])
+    if changed:
+        instance.save(update_fields=changed)
 
 
 class Command(BaseCommand):
@@ -81,12 +163,14 @@ class Command(BaseCommand):
         places = self.read_places()
 
         project, _created = Project.objects.get_or_create(code=PROJECT["code"], defaults=PROJECT)
+        reword(project, "donor", "implementing_agency", "description", "source")
         project.districts.add(agdam, goranboy, qazax, cebrayil)
         figure, _created = ReportedFigure.objects.get_or_create(
             project=project,
             indicator=ReportedFigure.Indicator.RESTORED_HANDED_OVER,
-            source=NEWS_SOURCE,
+            source__in=[NEWS_SOURCE, OLD_NEWS_SOURCE],
             defaults={
+                "source": NEWS_SOURCE,
                 "value": 26,
                 "as_of": VISIT_END,
                 "as_of_is_approximate": True,
@@ -96,6 +180,7 @@ class Command(BaseCommand):
                 ),
             },
         )
+        reword(figure, "source")
         figure.districts.add(agdam, goranboy, qazax)
 
         horovlu = self.village(
@@ -103,40 +188,36 @@ class Command(BaseCommand):
             cebrayil,
             location=places.get("Horovlu"),
             approximate=True,
-            source="Wikipedia, article 'Horovlu' (39°24′00″N 47°05′41″E): approximate, not verified",
+            source=HOROVLU_SOURCE,
         )
         qaradagli = self.village(
             "Qaradağlı",
             goranboy,
             location=None,
             approximate=True,
-            source="No public position found (several villages share the name); location unknown",
+            source=QARADAGLI_SOURCE,
         )
 
-        village_note = "Horovlu village position (Wikipedia), not the outlet: approximate"
         asger = self.kehriz(
             code="CAB-HOR-ESGER",
             name="Əsgər",
             village=horovlu,
             outlet=horovlu.location,
-            location_source=village_note,
+            location_source=VILLAGE_NOTE,
         )
         orta = self.kehriz(
             code="CAB-HOR-ORTA",
             name="Orta",
             village=horovlu,
             outlet=horovlu.location,
-            location_source=village_note,
+            location_source=VILLAGE_NOTE,
         )
         karvansara = self.kehriz(
             code="GOR-QRD-KARVANSARA",
             name="Karvansara",
             village=qaradagli,
             outlet=places.get("Goranboy"),
-            location_source=(
-                "Placeholder: the town of Goranboy (district centre). Qaradağlı village's "
-                "position is not known; replace with the surveyed outlet"
-            ),
+            location_source=KARVANSARA_NOTE,
         )
         for kehriz in (asger, orta, karvansara):
             kehriz.projects.add(project)
@@ -145,7 +226,7 @@ class Command(BaseCommand):
         services.refresh_current_state([asger.pk, orta.pk, karvansara.pk])
         self.stdout.write(
             self.style.SUCCESS(
-                _("Sample data: %(kehriz)d kəhriz, %(visits)d visit, %(figures)d reported figure.")
+                _("Programme records: %(kehriz)d kəhriz, %(visits)d visit, %(figures)d reported figure.")
                 % {
                     "kehriz": Kehriz.objects.real().count(),
                     "visits": MonitoringVisit.objects.filter(uuid=VISIT_UUID).count(),
@@ -173,11 +254,18 @@ class Command(BaseCommand):
             )
             village.full_clean()
             village.save()
+        reword(village, "location_source")
         return village
 
     def kehriz(self, *, code, name, village, outlet, location_source):
         existing = Kehriz.objects.filter(code=code).first()
         if existing:
+            reword(existing, "location_source", "source", "notes")
+            first = existing.status_events.filter(from_status="", note__in=list(REWORDED)).first()
+            if first:
+                # The wording of the seeded note only (it now says the date is approximate); the
+                # event's status and date are never changed.
+                StatusEvent.objects.filter(pk=first.pk).update(note=REWORDED[first.note])
             return existing
         return services.create_kehriz(
             code=code,
@@ -192,29 +280,25 @@ class Command(BaseCommand):
             status=Status.UNDER_RESTORATION,
             status_changed_on=VISIT_START,
             source=NEWS_SOURCE,
-            notes=_("Restoration works were under way at the 13–14 March monitoring visit."),
+            notes=KEHRIZ_NOTES,
             status_on=VISIT_START,
-            status_note="Restoration works seen during the 13–14 March monitoring visit (year assumed).",
+            status_note=STATUS_NOTE,
         )
 
     def visit(self, *, cebrayil_kehriz, goranboy_kehriz):
         visit, created = MonitoringVisit.objects.get_or_create(
             uuid=VISIT_UUID,
             defaults={
-                "title": "IOM and KOICA monitoring visit to Cəbrayıl and Goranboy",
+                **VISIT,
                 "start_date": VISIT_START,
                 "end_date": VISIT_END,
                 "dates_are_approximate": True,
-                "purpose": (
-                    "Monitoring the implementation of the project; seeing the restoration works "
-                    "and meeting the engineers and kankans."
-                ),
-                "organisations": "IOM Azerbaijan, KOICA",
-                "participants": "Representatives of IOM Azerbaijan and of KOICA's Azerbaijan office",
-                "source": NEWS_SOURCE + "; the year is not stated in the source (2024 assumed)",
             },
         )
         if not created:
+            reword(visit, *VISIT)
+            for observation in visit.observations.all():
+                reword(observation, "works_progress", "findings")
             return visit
         for on_date, kehrizes in ((VISIT_START, cebrayil_kehriz), (VISIT_END, goranboy_kehriz)):
             for kehriz in kehrizes:
@@ -223,11 +307,8 @@ class Command(BaseCommand):
                     kehriz=kehriz,
                     observed_on=on_date,
                     functionality=Functionality.UNKNOWN,
-                    works_progress="Restoration works under way.",
-                    findings=(
-                        "The visitors saw the restoration works and met the engineers and kankans. "
-                        "Which kəhriz was seen on which of the two days is not stated."
-                    ),
+                    works_progress=WORKS_PROGRESS,
+                    findings=FINDINGS,
                 )
                 observation.full_clean()
                 observation.save()
