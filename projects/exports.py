@@ -90,6 +90,7 @@ def kehriz_rows(queryset):
             "functionality": k.functionality,
             "last_visit_on": plain(k.last_visit_on),
             "last_discharge_lps": plain(k.last_discharge_lps),
+            "is_synthetic": yes_no(k.is_synthetic),
         }
 
 
@@ -250,7 +251,7 @@ def to_xlsx(kinds, kehriz_queryset):
 
 
 def _properties(row):
-    keep = ("code", "name", "district", "village", "status", "functionality", "last_visit_on")
+    keep = ("code", "name", "district", "village", "status", "functionality", "last_visit_on", "is_synthetic")
     properties = {key: row[key] for key in keep}
     for key in ("households_served", "people_served", "gallery_length_m", "last_discharge_lps"):
         value = row[key]
@@ -340,6 +341,7 @@ def to_geopackage(kehriz_queryset):
             ("people_served", ogr.OFTReal),
             ("gallery_length_m", ogr.OFTReal),
             ("last_discharge_lps", ogr.OFTReal),
+            ("is_synthetic", ogr.OFTString),
         ]
         for name, kind in fields:
             points.CreateField(ogr.FieldDefn(name, kind))

@@ -68,6 +68,7 @@ KEHRIZ_COLUMNS = [
     Column("functionality", _("Current functionality (from visits)"), export_only=True),
     Column("last_visit_on", _("Last visit (from visits)"), export_only=True),
     Column("last_discharge_lps", _("Last discharge, L/s (from visits)"), export_only=True),
+    Column("is_synthetic", _("yes/no: a synthetic demo record, not a real kəhriz"), export_only=True),
 ]
 
 OBSERVATION_COLUMNS = [

@@ -38,6 +38,8 @@ def test_layer_has_what_the_popup_needs(client):
         "district": "cebrayil-rayonu",
         "visited": None,
         "lps": None,
+        "visited_approximate": False,
+        "is_synthetic": False,
     }
 
 

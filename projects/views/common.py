@@ -1,6 +1,10 @@
 """What the public pages share: which kəhriz a visitor may see, the colours of the legend."""
 
+import datetime
+
 from django.db.models import Q
+from django.utils import formats
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Functionality, Kehriz, Status
@@ -52,6 +56,13 @@ def functionality_legend():
     ]
 
 
+def _month_names():
+    """The months as a date in the current language names them ("mart" in "13 mart 2024"), joined
+    by "|": the maps' popups write dates with them (browsers' own Azerbaijani month names are
+    missing in Chromium)."""
+    return "|".join(formats.date_format(datetime.date(2000, month, 1), "E") for month in range(1, 13))
+
+
 POPUP_LABELS = {
     "village": _("Village"),
     "district": _("District"),
@@ -69,4 +80,13 @@ POPUP_LABELS = {
     "legend": _("Restoration status"),
     "none": _("No kəhriz match these filters."),
     "all": _("Show every status"),
+    "hidden_by_status": _("%(count)s kəhriz in other statuses are not shown."),
+    "synthetic": _("synthetic"),
+    "synthetic_record": _("Synthetic demo record, not a real kəhriz"),
+    "synthetic_banner": _(
+        "Synthetic demo records: %(count)s of the kəhriz shown. They are not real kəhriz; on the map "
+        "they have a dashed outline."
+    ),
+    "approximate": _("approximate"),
+    "months": lazy(_month_names, str)(),
 }

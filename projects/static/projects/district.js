@@ -24,11 +24,11 @@
       [labels.village, p.village || "—"],
       [labels.status, status.label],
       [labels.functionality, functionality.label],
-      [labels.last_visit, p.visited || labels.never],
+      [labels.last_visit, dom.visitDate(p.visited, p.visited_approximate, labels)],
       [labels.last_discharge, p.lps == null ? "—" : p.lps + " " + labels.lps]
     ];
     var href = config.kehrizUrl.replace("/0/", "/" + encodeURIComponent(feature.id) + "/");
-    return dom.content(p.name, rows, href, labels.open);
+    return dom.content(p.name, rows, href, labels.open, p.is_synthetic ? labels.synthetic_record : null);
   }
 
   function getJson(url) {
@@ -67,9 +67,11 @@
           collection.features.forEach(function (feature) {
             var c = feature.geometry.coordinates;
             var status = statuses[feature.properties.status] || { colour: "#555" };
+            // A synthetic demo record: a dark dashed outline, as on the home map.
+            var synthetic = feature.properties.is_synthetic;
             L.circleMarker(L.latLng(c[1], c[0]), {
-              renderer: renderer, radius: 7, color: "#fff", weight: 1.5,
-              fillColor: status.colour, fillOpacity: 0.95
+              renderer: renderer, radius: 7, color: synthetic ? "#1b1b1b" : "#fff", weight: 1.5,
+              dashArray: synthetic ? "3 2" : null, fillColor: status.colour, fillOpacity: 0.95
             })
               .bindPopup(function () { return popupContent(feature); })
               .bindTooltip(dom.text(feature.properties.name))

@@ -13,7 +13,15 @@
   var form = document.getElementById("filters");
   var statusLine = document.getElementById("map-status");
   var countLine = document.getElementById("shown-count");
-  var map, clusters, boundaries, routes, markersRequest = 0;
+  var syntheticBanner = document.getElementById("synthetic-banner");
+  var map, clusters, boundaries, routes, legendControl, markersRequest = 0;
+  // Set when the reader changes a filter: the markers that come back are then what the map shows.
+  var fitToResults = false;
+  var small = window.matchMedia("(max-width: 700px)");
+
+  // "%(count)s" in a translated sentence, replaced by a number.
+  function counted(text, count) { return text.replace("%(count)s", String(Number(count))); }
+
 
   function currentQuery() {
     var params = new URLSearchParams();
@@ -44,22 +52,28 @@
       [labels.district, district],
       [labels.status, status.label],
       [labels.functionality, functionality.label],
-      [labels.last_visit, p.visited || labels.never],
+      [labels.last_visit, dom.visitDate(p.visited, p.visited_approximate, labels)],
       [labels.last_discharge, p.lps == null ? "—" : p.lps + " " + labels.lps]
     ];
     var href = config.kehrizUrl.replace("/0/", "/" + encodeURIComponent(feature.id) + "/");
-    return dom.content(p.name, rows, href, labels.open);
+    return dom.content(p.name, rows, href, labels.open, p.is_synthetic ? labels.synthetic_record : null);
   }
 
   function marker(feature, latlng) {
     var status = statuses[feature.properties.status] || { colour: "#555" };
-    var m = L.circleMarker(latlng, {
+    var synthetic = feature.properties.is_synthetic;
+    // A synthetic demo record has a dark dashed outline instead of the white one.
+    var m = L.circleMarker(latlng, synthetic ? {
+      radius: 8, color: "#1b1b1b", weight: 2, dashArray: "3 2", fillColor: status.colour, fillOpacity: 0.8,
+      className: "synthetic-marker"
+    } : {
       radius: 8, color: "#fff", weight: 2, fillColor: status.colour, fillOpacity: 0.95
     });
+    var name = synthetic ? feature.properties.name + " (" + labels.synthetic + ")" : feature.properties.name;
     m.feature = feature;
     m.bindPopup(function () { return popupContent(feature); });
-    m.bindTooltip(dom.text(feature.properties.name));
-    m.on("add", function () { reachableByKeyboard(m, feature.properties.name); });
+    m.bindTooltip(dom.text(name));
+    m.on("add", function () { reachableByKeyboard(m, name); });
     // The popup keeps its element between openings: one Escape handler for it is enough.
     m.once("popupopen", function (event) {
       event.popup.getElement().addEventListener("keydown", function (e) {
@@ -119,14 +133,41 @@
         countLine.textContent = shownText(collection);
         document.body.dataset.markers = String(collection.features.length);
         say("");
-        if (!collection.features.length && !collection.unmapped) {
+        showSynthetic(collection.features.filter(function (f) { return f.properties.is_synthetic; }).length);
+        if (collection.hidden_by_status) {
+          // The status filter (by default: restored and handed over) hides kəhriz: say how many,
+          // with a link to every status.
           var all = dom.element("a", "", labels.all);
-          all.href = "?status=";
-          statusLine.append(labels.none + " ", all);
+          var every = pageQuery();
+          every.delete("status");
+          every.append("status", "");
+          all.href = "?" + every.toString();
+          all.addEventListener("click", function (event) {
+            event.preventDefault();
+            form.querySelectorAll("input[name=status][type=checkbox]").forEach(function (box) { box.checked = false; });
+            onFilterChange();
+          });
+          statusLine.append(counted(labels.hidden_by_status, collection.hidden_by_status) + " ", all);
+        } else if (!collection.features.length && !collection.unmapped) {
+          var start = dom.element("a", "", labels.all);
+          start.href = "?status=";
+          statusLine.append(labels.none + " ", start);
+        }
+        if (fitToResults && layers.length) {
+          fitToResults = false;
+          map.fitBounds(clusters.getBounds(), { padding: [30, 30], maxZoom: 12 });
         }
         loadRoutes();
       })
       .catch(function () { if (request === markersRequest) say(labels.failed); });
+  }
+
+  function showSynthetic(count) {
+    var hadBanner = !syntheticBanner.hidden;
+    syntheticBanner.hidden = !count;
+    syntheticBanner.textContent = count ? counted(labels.synthetic_banner, count) : "";
+    if (legendControl) legendControl.getContainer().classList.toggle("with-synthetic", count > 0);
+    if (hadBanner !== !syntheticBanner.hidden) map.invalidateSize();
   }
 
   function loadRoutes() {
@@ -150,18 +191,24 @@
         boundaries.addData(collection);
         if (!location.search || !map._kehrizMoved) {
           var bounds = boundaries.getBounds();
-          if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
+          // No animation: the first view is simply there (and the markers come after it).
+          if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10], animate: false });
         }
       })
       .catch(function () {});
   }
 
+  // The legend folds to a button (folded from the start on a phone, where it would cover the
+  // markers of the districts' south-east corner and take their taps).
   function legend() {
     var control = L.control({ position: "bottomright" });
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "legend");
-      div.appendChild(dom.element("strong", "", labels.legend));
+      var toggle = dom.element("button", "legend-toggle", labels.legend);
+      toggle.type = "button";
+      toggle.setAttribute("aria-controls", "map-legend-list");
       var list = dom.element("ul");
+      list.id = "map-legend-list";
       config.statuses.forEach(function (s) {
         var item = dom.element("li");
         var dot = dom.element("span", "dot");
@@ -169,10 +216,31 @@
         item.append(dot, s.label);
         list.appendChild(item);
       });
-      div.appendChild(list);
+      var synthetic = dom.element("li", "legend-synthetic");
+      synthetic.append(dom.element("span", "dot synthetic"), labels.synthetic);
+      list.appendChild(synthetic);
+      function setOpen(open) {
+        toggle.setAttribute("aria-expanded", String(open));
+        list.hidden = !open;
+        div.classList.toggle("folded", !open);
+      }
+      setOpen(!small.matches);
+      toggle.addEventListener("click", function () { setOpen(list.hidden); });
+      div.append(toggle, list);
+      L.DomEvent.disableClickPropagation(div);
       return div;
     };
     return control;
+  }
+
+  // Clusters in a neutral grey, whatever their content: markercluster's green, yellow and orange
+  // would read as statuses. The icon is built as DOM from a number, never from data as HTML.
+  function clusterIcon(cluster) {
+    var count = Number(cluster.getChildCount());
+    var size = count < 10 ? 34 : count < 100 ? 40 : 46;
+    var icon = dom.element("div", "cluster-icon");
+    icon.appendChild(dom.element("span", "", String(count)));
+    return L.divIcon({ html: icon, className: "kehriz-cluster", iconSize: L.point(size, size) });
   }
 
   function updateDownloads() {
@@ -189,17 +257,18 @@
     var next = document.querySelector("form.language input[name=next]");
     if (next) next.value = url;
     updateDownloads();
+    fitToResults = true;
     loadMarkers();
   }
 
-  // On a phone the filters start folded, so the map is the first thing seen.
-  if (window.matchMedia("(max-width: 700px)").matches && !location.search) {
-    form.querySelector("details").open = false;
-  }
+  // On a phone the filters start folded (and sit below the map), so the map is what is seen.
+  if (small.matches) form.querySelector("details").open = false;
 
   window.kehrizMapInit = function (leafletMap) {
     map = leafletMap;
-    clusters = L.markerClusterGroup({ chunkedLoading: true, disableClusteringAtZoom: 13, showCoverageOnHover: false });
+    clusters = L.markerClusterGroup({
+      chunkedLoading: true, disableClusteringAtZoom: 13, showCoverageOnHover: false, iconCreateFunction: clusterIcon
+    });
     boundaries = L.geoJSON(null, {
       style: { color: "#0b3d5c", weight: 2, fill: true, fillOpacity: 0.04, dashArray: "4 3" },
       interactive: false
@@ -208,7 +277,7 @@
     boundaries.addTo(map);
     routes.addTo(map);
     clusters.addTo(map);
-    legend().addTo(map);
+    legendControl = legend().addTo(map);
     map.attributionControl.addAttribution("Boundaries © OpenStreetMap contributors (ODbL)");
     map.on("movestart", function () { map._kehrizMoved = true; });
     map.on("moveend", loadRoutes);

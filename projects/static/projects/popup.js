@@ -14,18 +14,33 @@
     return node;
   }
 
+  // A date as the page's language writes it ("13 mart 2024", with the month names the server
+  // sends in labels.months), with "(approximate)" when the visit that set it has approximate dates.
+  function visitDate(iso, approximate, labels) {
+    if (!iso) return labels.never;
+    var parts = String(iso).split("-").map(Number);
+    var months = (labels.months || "").split("|");
+    var text = parts.length === 3 && months.length === 12
+      ? parts[2] + " " + months[parts[1] - 1] + " " + parts[0]
+      : String(iso);
+    return approximate ? text + " (" + labels.approximate + ")" : text;
+  }
+
   window.kehrizPopup = {
     element: element,
+    visitDate: visitDate,
 
     // Content for bindTooltip: a function, so that a node is made only when the tooltip shows.
     text: function (value) {
       return function () { return element("span", "", value); };
     },
 
-    // A popup: the name, a list of (label, value) rows and a link; every string as text.
-    content: function (name, rows, href, linkText) {
+    // A popup: the name, a note under it (e.g. that the record is synthetic), a list of
+    // (label, value) rows and a link; every string as text.
+    content: function (name, rows, href, linkText, note) {
       var box = element("div", "popup");
       box.appendChild(element("strong", "", name));
+      if (note) box.appendChild(element("p", "popup-note", note));
       var list = element("dl");
       rows.forEach(function (row) {
         list.appendChild(element("dt", "", row[0]));
