@@ -89,6 +89,7 @@ _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?
 class Row:
     line: int
     values: dict
+    cell_count: int = 0  # up to the last filled cell: more than the header's means shifted columns
 
 
 @dataclass
@@ -98,6 +99,7 @@ class Table:
     rows: list = field(default_factory=list)
     problems: list = field(default_factory=list)
     sheet: str = ""
+    width: int = 0  # the header's number of cells, for a row that has more
 
     def has(self, column):
         return column in self.header
@@ -332,13 +334,15 @@ def read_table(data, filename, kind):
             if not any(values):
                 continue
             extra = [v for v in values[len(header) :] if v]
-            row = Row(line=number, values={})
+            filled = max((i + 1 for i, v in enumerate(values) if v), default=0)
+            row = Row(line=number, values={}, cell_count=filled)
             for name, value in zip(header, values, strict=False):
                 if name:
                     row.values[name] = value
             if extra:
                 row.values["__extra__"] = extra
             table.rows.append(row)
+        table.width = max((i + 1 for i, name in enumerate(header) if name), default=0)
     except csv.Error as error:
         table.problems.append(_("The CSV file could not be read: %(error)s") % {"error": error})
     except _UNREADABLE_XLSX:
@@ -544,9 +548,6 @@ class Cells:
             spec = next(c for c in COLUMNS[table.kind] if c.name == column)
             if spec.required and not self.values.get(column, ""):
                 report.error(column, _("This column must be filled in."))
-        extra = self.values.get("__extra__")
-        if extra:
-            report.error(None, _("The row has more cells than the header has columns."))
 
     def has(self, column):
         return self.table.has(column)
@@ -788,6 +789,19 @@ class Importer:
         self.prepare(table)
         for row in table.rows:
             report = RowReport(line=row.line)
+            if row.values.get("__extra__"):
+                # More cells than columns: every cell after the extra one is in the wrong column
+                # (an unquoted 9,5 in a CSV file), so say that rather than what it leads to.
+                report.error(
+                    None,
+                    _(
+                        "Row %(line)d has %(cells)d cells, the header has %(header)d: "
+                        "is a decimal comma unquoted (9,5)?"
+                    )
+                    % {"line": row.line, "cells": row.cell_count, "header": table.width},
+                )
+                preview.rows.append(report)
+                continue
             cells = Cells(table, row.values, report)
             self.plan_row(cells, report)
             preview.rows.append(report)

@@ -328,3 +328,25 @@ def test_field_officers_cannot_import_a_status_history(field_officer):
     listing = client.get(reverse("admin:projects_statusevent_changelist")).content.decode()
     assert HISTORY_IMPORT not in listing
     assert client.get(HISTORY_IMPORT).status_code == 403
+
+
+# --- An unquoted decimal comma in a CSV file ----------------------------------------------------------
+
+OBSERVATIONS_CSV = (
+    "visit_title,visit_start_date,kehriz_code,observed_on,functionality,discharge_lps,discharge_method\r\n"
+    "Yaz yoxlaması,2024-04-10,GOR-QRD-01,2024-04-10,functional,9,5,bucket\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Row 2 has 8 cells, the header has 7: is a decimal comma unquoted (9,5)?"),
+        ("az", "2 nömrəli sətirdə 8 xana var, başlıqda isə 7: bəlkə onluq vergül dırnaqsız yazılıb (9,5)?"),
+    ],
+)
+def test_an_unquoted_decimal_comma_is_named_instead_of_its_knock_on_errors(karvansara, language, expected):
+    with translation.override(language):
+        table = imports.read_table(OBSERVATIONS_CSV.encode(), "o.csv", "observations")
+        (row,) = imports.importer_for("observations").dry_run(table).rows
+    assert row.errors == [expected]
