@@ -207,6 +207,8 @@
       app.dataset.refused = String(visits.filter(function (v) { return v.state === "refused"; }).length +
         photos.filter(function (p) { return p.state === "refused"; }).length);
       $("photos-waiting").textContent = photosWaiting ? "· " + fmt(L.photosWaiting, { count: photosWaiting }) : "";
+      // The sync bar only when something waits, is being sent or was refused, or a sign-in is needed.
+      $("sync-bar").hidden = !(waiting || photosWaiting || app.dataset.refused !== "0" || authNeeded);
       if (!visits.length) list.appendChild(el("li", { className: "empty", text: L.noVisits }));
       visits.forEach(function (record) {
         list.appendChild(visitCard(record, photos.filter(function (p) { return p.visitUuid === record.uuid; })));
@@ -500,6 +502,7 @@
   function schedule(outcome) {
     clearTimeout(retryTimer);
     $("sign-in-again").hidden = !authNeeded;
+    if (authNeeded) $("sync-bar").hidden = false;
     return Promise.all([store.all("visits"), store.all("photos")]).then(function (found) {
       var mine = found[0].filter(function (v) { return v.user === cfg.user; });
       var sentUuids = {};
