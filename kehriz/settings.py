@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "django.forms",  # Django's form templates, for FORM_RENDERER below
     "leaflet",
     "django_filters",
     "rest_framework",
@@ -123,6 +124,9 @@ LANGUAGES = [("az", _("Azerbaijani")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "projects" / "locale"]
 # One date and number format per language (kehriz/formats/az: "13 mart 2024", "5,76").
 FORMAT_MODULE_PATH = ["kehriz.formats"]
+# Widgets render with the templates above, so that templates/ overrides reach them too
+# (templates/leaflet/leaflet_draw_i18n.html: the admin map's drawing tools in Azerbaijani).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 TIME_ZONE = "Asia/Baku"
 USE_I18N = True
 USE_TZ = True

@@ -237,3 +237,17 @@ def test_role_names_are_shown_in_azerbaijani(walked):
         assert "field officer" not in text and "data manager" not in text, name
     groups = " ".join(walked["admin group list"]).lower()
     assert "sahə əməkdaşı" in groups and "məlumat meneceri" in groups
+
+
+def test_a_noun_after_a_number_stays_singular(walked):
+    """Azerbaijani says "0 bərpa edilmiş quyu", not "0 bərpa edilmiş quyuların sayı"."""
+    dashboard = " ".join(walked["dashboard"])
+    assert not re.search(r"\d+ [^\d]{0,40}(?:ların|lərin) sayı", dashboard)
+    assert re.search(r"\b\d+ bərpa edilmiş quyu\b", dashboard)
+
+
+def test_the_visits_are_called_monitoring_visits_everywhere(walked):
+    for name in ("map", "dashboard", "field app"):
+        text = " ".join(walked[name])
+        assert "Sahə səfərləri" not in text, name
+        assert "Monitorinq səfərləri" in text, name

@@ -1,0 +1,65 @@
+"""The admin's borrowed widgets speak Azerbaijani too: Leaflet.draw's buttons and tooltips on the
+map fields, select2's messages in the autocompletes; and the admin's labels write a dotted İ."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from projects.models import Kehriz
+from tests.browser import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def signed_in(browser, live_server):
+    call_command("load_sample_data", verbosity=0)
+    get_user_model().objects.create_superuser("manager", "manager@example.org", "a-long-pass-phrase")
+    browser.get(f"{live_server.url}/admin/login/")
+    browser.find_element(By.NAME, "username").send_keys("manager")
+    browser.find_element(By.NAME, "password").send_keys("a-long-pass-phrase")
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "site-name")))
+    return browser
+
+
+def test_the_map_fields_drawing_tools_are_in_azerbaijani(signed_in, live_server):
+    kehriz = Kehriz.objects.get(code="CAB-HOR-ESGER")
+    signed_in.get(f"{live_server.url}/admin/projects/kehriz/{kehriz.pk}/change/")
+    outlet = WebDriverWait(signed_in, 15).until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, "#id_outlet-map .leaflet-draw-draw-marker"))
+    )
+    assert outlet.get_attribute("title") == "Nişan qoy"
+    edit = signed_in.find_element(By.CSS_SELECTOR, "#id_outlet-map .leaflet-draw-edit-edit")
+    assert edit.get_attribute("title") == "Təbəqələri redaktə et"
+    route = signed_in.find_element(By.CSS_SELECTOR, "#id_route-map .leaflet-draw-draw-polyline")
+    assert route.get_attribute("title") == "Xətt çək"
+    # Start drawing the route: the tooltip that follows the pointer says what to do.
+    signed_in.execute_script("arguments[0].scrollIntoView({block: 'center'});", route)
+    route.click()
+    tooltip = WebDriverWait(signed_in, 5).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#id_route-map .leaflet-draw-tooltip").text
+    )
+    assert tooltip == "Xətti çəkməyə başlamaq üçün klikləyin."
+    actions = signed_in.find_elements(By.CSS_SELECTOR, "#id_route-map .leaflet-draw-actions a")
+    assert [a.text for a in actions if a.is_displayed()] == ["Bitir", "Son nöqtəni sil", "Ləğv et"]
+    screenshot(signed_in, "admin-kehriz-draw-az")
+
+
+def test_an_autocomplete_answers_in_azerbaijani(signed_in, live_server):
+    signed_in.get(f"{live_server.url}/admin/projects/followup/add/")
+    signed_in.find_element(By.CSS_SELECTOR, ".field-observation .select2-selection").click()
+    search = WebDriverWait(signed_in, 5).until(
+        EC.visibility_of_element_located((By.CSS_SELECTOR, ".select2-search__field"))
+    )
+    search.send_keys("zzzqqq")
+    message = WebDriverWait(signed_in, 10).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".select2-results__message").text
+    )
+    assert message == "Nəticə tapılmadı"
+    label = signed_in.find_element(By.CSS_SELECTOR, ".field-observation label").text
+    assert not label.startswith("I")
+    screenshot(signed_in, "admin-followup-autocomplete-az")
