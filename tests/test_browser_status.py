@@ -110,3 +110,36 @@ def test_record_a_new_kehriz_with_its_past(manager_in_browser, live_server, gora
         "1 may 2019",
     ]
     screenshot(browser, "admin-kehriz-history-az")
+
+
+def test_import_the_history_of_kehriz_handed_over_before_the_system(
+    manager_in_browser, live_server, goranboy
+):
+    from tests.browser import ARTIFACTS
+
+    browser = manager_in_browser
+    k = factories.KehrizFactory(name="Karvansara", code="GOR-QRD-01", district=goranboy, status="handed_over")
+    record_initial_status(kehriz=k, on_date=D(2019, 5, 1))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / "status-tarixcesi.csv"
+    path.write_text(
+        "kehriz_code,status,date,note\n"
+        "GOR-QRD-01,restored,2019-03-01,Təhvil aktı\n"
+        "GOR-QRD-01,under_restoration,2018-06-01,\n",
+        encoding="utf-8",
+    )
+    browser.get(f"{live_server.url}/admin/projects/statusevent/")
+    browser.find_element(By.CSS_SELECTOR, "a.import-link").click()
+    browser.find_element(By.CSS_SELECTOR, "input[type=file][name=file]").send_keys(str(path))
+    browser.find_element(By.CSS_SELECTOR, "form[enctype] input[type=submit]").click()
+    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.ID, "import-preview"))
+    assert "2 sətir: 2 yeni" in browser.find_element(By.CSS_SELECTOR, ".import-summary").text
+    screenshot(browser, "admin-status-history-import-preview-az")
+    assert len(history(k)) == 1
+    submit(browser, "#confirm-import")
+    assert history(k) == [
+        ("", "under_restoration", D(2018, 6, 1)),
+        ("under_restoration", "restored", D(2019, 3, 1)),
+        ("", "handed_over", D(2019, 5, 1)),
+    ]
+    screenshot(browser, "admin-status-history-imported-az")
