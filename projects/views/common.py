@@ -89,4 +89,6 @@ POPUP_LABELS = {
     ),
     "approximate": _("approximate"),
     "months": lazy(_month_names, str)(),
+    # "," in Azerbaijani: the popups write measurements as the pages do (1,14 l/san).
+    "decimal_separator": lazy(lambda: formats.get_format("DECIMAL_SEPARATOR"), str)(),
 }

@@ -25,7 +25,7 @@
       [labels.status, status.label],
       [labels.functionality, functionality.label],
       [labels.last_visit, dom.visitDate(p.visited, p.visited_approximate, labels)],
-      [labels.last_discharge, p.lps == null ? "—" : p.lps + " " + labels.lps]
+      [labels.last_discharge, p.lps == null ? "—" : dom.decimal(p.lps, labels) + " " + labels.lps]
     ];
     var href = config.kehrizUrl.replace("/0/", "/" + encodeURIComponent(feature.id) + "/");
     return dom.content(p.name, rows, href, labels.open, p.is_synthetic ? labels.synthetic_record : null);

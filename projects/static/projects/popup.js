@@ -26,8 +26,19 @@
     return approximate ? text + " (" + labels.approximate + ")" : text;
   }
 
+  // A measurement as the server's pages write it (floatformat:"-2"): "1,14", "3,20" or "5" in
+  // Azerbaijani, with the decimal separator the server sends in labels (browsers' own
+  // Azerbaijani number formats are missing in Chromium).
+  function decimal(value, labels) {
+    if (value == null || value === "") return "";
+    var number = Number(value);
+    var text = number % 1 === 0 ? String(number) : number.toFixed(2);
+    return text.replace(".", (labels && labels.decimal_separator) || ".");
+  }
+
   window.kehrizPopup = {
     element: element,
+    decimal: decimal,
     visitDate: visitDate,
 
     // Content for bindTooltip: a function, so that a node is made only when the tooltip shows.
