@@ -8,6 +8,7 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -344,6 +345,14 @@ class StatusChangeSerializer(serializers.Serializer):
     on_date = serializers.DateField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     correction = serializers.BooleanField(required=False, default=False)
+    backdated = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=gettext_lazy(
+            "Recording the past (data managers only): the change may be dated before the last "
+            "recorded one; it is placed in date order and must fit the lifecycle on both sides."
+        ),
+    )
 
 
 class RestorationWorkSerializer(ModelCleanMixin, serializers.ModelSerializer):

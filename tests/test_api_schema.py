@@ -235,7 +235,7 @@ def test_the_status_action_documents_its_body_and_answer(openapi):
     assert body == "#/components/schemas/StatusChange"
     change = openapi["components"]["schemas"]["StatusChange"]
     assert change["required"] == ["to_status"]
-    assert set(change["properties"]) == {"to_status", "on_date", "note", "correction"}
+    assert set(change["properties"]) == {"to_status", "on_date", "note", "correction", "backdated"}
     # It answers 201 Created with the new event.
     assert "201" in operation["responses"], sorted(operation["responses"])
     assert operation["responses"]["201"]["content"]["application/json"]["schema"]["$ref"] == (

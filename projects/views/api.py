@@ -28,7 +28,7 @@ from drf_spectacular.utils import (
 from rest_framework import filters as drf_filters
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, Throttled, ValidationError
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied, Throttled, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -37,7 +37,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_gis.pagination import GeoJsonPagination
 
-from projects import exports, maplayer, services, throttling
+from projects import exports, maplayer, roles, services, throttling
 from projects import serializers as s
 from projects.filters import (
     DistrictFilterSet,
@@ -401,6 +401,8 @@ class KehrizViewSet(RoleViewSet):
         kehriz = self.get_object()
         serializer = s.StatusChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if serializer.validated_data["backdated"] and not roles.can_edit_everything(request.user):
+            raise PermissionDenied(_("Only data managers record back-dated status changes."))
         with transaction.atomic():
             event = services.change_status(kehriz=kehriz, user=request.user, **serializer.validated_data)
             data = s.StatusEventSerializer(event).data
