@@ -22,7 +22,9 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse, reverse_lazy
+from django.utils import formats
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
@@ -265,6 +267,8 @@ LABELS = {
     "offline": gettext_lazy("No connection: visits are kept on this phone and sent when it returns."),
     "retryIn": gettext_lazy("Trying again in %(seconds)s s."),
     "litresPerSecond": gettext_lazy("%(value)s L/s"),
+    # "," in Azerbaijani: the app writes numbers as the pages do (1,14 l/san).
+    "decimalSeparator": lazy(lambda: formats.get_format("DECIMAL_SEPARATOR"), str)(),
     "seconds": gettext_lazy("%(value)s s"),
     "signIn": gettext_lazy("Sign in again to send the visits waiting on this phone."),
     "otherUser": gettext_lazy("Recorded by %(user)s: sign in as %(user)s to send it."),

@@ -83,7 +83,11 @@
     return 6371008.8 * 2 * Math.atan2(Math.sqrt(a), Math.sqrt(1 - a));
   }
 
-  function km(metres) { return (metres / 1000).toFixed(1); }
+  // A number shown to the officer as the pages write it: "1,6" in Azerbaijani (the separator comes
+  // from the server: Chromium has no Azerbaijani number data). Inputs keep what was typed.
+  function decimal(text) { return String(text).replace(".", L.decimalSeparator || "."); }
+
+  function km(metres) { return decimal((metres / 1000).toFixed(1)); }
 
   function csrfToken() {
     var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -580,7 +584,7 @@
     list.textContent = "";
     current.draft.observations.forEach(function (o, index) {
       var summary = [choiceLabel(cfg.functionalities, o.functionality)];
-      if (number(o.discharge_lps) !== null) summary.push(fmt(L.litresPerSecond, { value: o.discharge_lps }));
+      if (number(o.discharge_lps) !== null) summary.push(fmt(L.litresPerSecond, { value: decimal(number(o.discharge_lps)) }));
       if (o.photos.length) summary.push("📷 " + o.photos.length);
       list.appendChild(el("li", { className: "card observation-card", "data-kehriz": String(o.kehriz) }, [
         el("h3", { text: o.kehrizName }),
@@ -862,7 +866,7 @@
     }
     var average = timings.reduce(function (a, b) { return a + b; }, 0) / timings.length;
     var lps = (litres / average).toFixed(2);
-    $("bucket-result").textContent = fmt(L.bucketResult, { lps: lps, count: timings.length, seconds: average.toFixed(1) });
+    $("bucket-result").textContent = fmt(L.bucketResult, { lps: decimal(lps), count: timings.length, seconds: decimal(average.toFixed(1)) });
     $("obs-discharge").value = lps;
     checkUnusual();
   }
@@ -874,7 +878,7 @@
     if (stopwatchStart === null) {
       stopwatchStart = Date.now();
       stopwatchTimer = setInterval(function () {
-        button.textContent = L.stop + " (" + fmt(L.seconds, { value: ((Date.now() - stopwatchStart) / 1000).toFixed(1) }) + ")";
+        button.textContent = L.stop + " (" + fmt(L.seconds, { value: decimal(((Date.now() - stopwatchStart) / 1000).toFixed(1)) }) + ")";
       }, 100);
       button.textContent = L.stop;
       return;
