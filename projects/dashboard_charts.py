@@ -5,6 +5,7 @@ title and a description; screen readers get the numbers from the table."""
 
 import math
 
+from django.template.defaultfilters import floatformat
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -22,8 +23,8 @@ def nice_ceiling(value):
 
 
 def _number(value):
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    """One decimal at most, as the page's language writes it: "1,5" in Azerbaijani, "2" for 2.0."""
+    return str(floatformat(value, -1))
 
 
 def bar_chart_svg(bars, *, title, description, unit="", width=600, height=220, label_every=1):

@@ -85,3 +85,16 @@ def test_form_labels_have_a_dotted_capital_i():
         assert str(form["functionality"].label) == "İşləkliyi"
     with translation.override("en"):
         assert str(form["functionality"].label) == "Functionality"
+
+
+def test_the_dashboard_chart_writes_its_numbers_in_the_page_language():
+    from projects.dashboard_charts import bar_chart_svg
+
+    bars = [("a", 1.5), ("b", 2.0), ("c", None)]
+    with translation.override("az"):
+        svg = bar_chart_svg(bars, title="t", description="d", unit="l/san")
+    assert "<title>a: 1,5 l/san</title>" in svg
+    assert "<title>b: 2 l/san</title>" in svg
+    assert "1.5" not in svg
+    with translation.override("en"):
+        assert "<title>a: 1.5 L/s</title>" in bar_chart_svg(bars, title="t", description="d", unit="L/s")
