@@ -17,6 +17,7 @@
   var map, clusters, boundaries, routes, legendControl, markersRequest = 0;
   // Set when the reader changes a filter: the markers that come back are then what the map shows.
   var fitToResults = false;
+  var firstViewDone = false;
   var small = window.matchMedia("(max-width: 700px)");
 
   // "%(count)s" in a translated sentence, replaced by a number.
@@ -153,6 +154,7 @@
           start.href = "?status=";
           statusLine.append(labels.none + " ", start);
         }
+        firstViewDone = true;
         if (fitToResults && layers.length) {
           fitToResults = false;
           map.fitBounds(clusters.getBounds(), { padding: [30, 30], maxZoom: 12 });
@@ -167,7 +169,10 @@
     syntheticBanner.hidden = !count;
     syntheticBanner.textContent = count ? counted(labels.synthetic_banner, count) : "";
     if (legendControl) legendControl.getContainer().classList.toggle("with-synthetic", count > 0);
-    if (hadBanner !== !syntheticBanner.hidden) map.invalidateSize();
+    if (hadBanner === !syntheticBanner.hidden) return;
+    map.invalidateSize();
+    // The banner took (or gave back) room: on the first view, fit the districts again.
+    if (!firstViewDone) fitBoundaries();
   }
 
   function loadRoutes() {
@@ -183,17 +188,19 @@
       .catch(function () { /* routes are a nicety: markers are already shown */ });
   }
 
+  function fitBoundaries() {
+    var bounds = boundaries.getBounds();
+    // No animation: the first view is simply there (and the markers come after it).
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10], animate: false });
+  }
+
   function loadBoundaries() {
     return fetch(config.boundaries, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (collection) {
         if (!collection) return;
         boundaries.addData(collection);
-        if (!location.search || !map._kehrizMoved) {
-          var bounds = boundaries.getBounds();
-          // No animation: the first view is simply there (and the markers come after it).
-          if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10], animate: false });
-        }
+        if (!location.search || !map._kehrizMoved) fitBoundaries();
       })
       .catch(function () {});
   }
