@@ -22,6 +22,7 @@ from PIL import Image
 
 from projects import services
 from projects.models import Kehriz, MonitoringVisit, Status
+from projects.services import refresh_current_state
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -540,3 +541,16 @@ def test_the_number_of_queries_does_not_grow_with_the_visits(who, settings, tmp_
     # Kəhriz, projects, status events, works, observations (with their visits), people met,
     # follow-ups and photos; a signed-in user adds the session, the user and the permissions.
     assert with_one <= (8 if who == "visitor" else 14)
+
+
+def test_a_last_visit_with_approximate_dates_says_so(client, goranboy):
+    """The programme's March visit has no year in its source: its date is assumed, and the kəhriz's
+    last visit says so, as the visit card and the map's popup do."""
+    kehriz = factories.KehrizFactory(district=goranboy)
+    add_visit(kehriz, title="March visit", start=D(2024, 3, 13), visit={"dates_are_approximate": True})
+    refresh_current_state([kehriz.pk])
+    assert fact(page(client, kehriz), "Last visit") == "March 13, 2024 (approximate)"
+
+    add_visit(kehriz, title="Measured visit", start=D(2024, 9, 10))
+    refresh_current_state([kehriz.pk])
+    assert fact(page(client, kehriz), "Last visit") == "Sept. 10, 2024"
