@@ -111,3 +111,12 @@ def test_the_banners_say_synthetic_demo_data(goranboy, page):
     html = Client().get(path, HTTP_ACCEPT_LANGUAGE="az").content.decode()
     assert "Sintetik nümayiş məlumatları." in html
     assert "Nümunə" not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("az", "Proqram qeydləri (KOICA"), ("en", "The programme records")]
+)
+def test_the_about_page_calls_them_programme_records(language, expected):
+    html = Client().get(reverse("projects:about"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert expected in html
+    assert "sample records" not in html.lower()
