@@ -101,7 +101,8 @@ def test_a_project_is_typed_into_a_kehriz(manager, live_server, programme):
 def test_a_visit_is_typed_into_an_observation(manager, live_server, programme):
     observation = programme["observation"]
     manager.get(f"{live_server.url}/admin/projects/observation/{observation.pk}/change/")
-    pick(manager, "id_visit", "ISIQLI", str(programme["visit"]))
+    # The visit as the Azerbaijani page names it, its dates written the Azerbaijani way.
+    pick(manager, "id_visit", "ISIQLI", "İşıqlı kəndinə səfər (13 mart 2024 – 14 mart 2024)")
     screenshot(manager, "admin-observation-visit-autocomplete")
     manager.find_element(By.NAME, "_continue").click()
     WebDriverWait(manager, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "ul.messagelist")))
