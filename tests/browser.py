@@ -109,3 +109,19 @@ def wait_for_failed_tiles(driver, tiles_url, timeout=15):
         return state if state["requested"] and state["failed"] == state["requested"] else False
 
     return WebDriverWait(driver, timeout).until(settled)
+
+
+def sign_in_to_admin(driver, live_server_url, username="manager", password="a-long-pass-phrase"):
+    """Create a superuser and sign in to the admin through its real login form."""
+    from django.contrib.auth import get_user_model
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    get_user_model().objects.create_superuser(username, f"{username}@example.org", password)
+    driver.get(f"{live_server_url}/admin/login/")
+    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.ID, "site-name")))
+    return driver

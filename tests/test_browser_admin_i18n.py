@@ -2,14 +2,13 @@
 map fields, select2's messages in the autocompletes; and the admin's labels write a dotted İ."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from projects.models import Kehriz
-from tests.browser import screenshot
+from tests.browser import screenshot, sign_in_to_admin
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,13 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def signed_in(browser, live_server):
     call_command("load_sample_data", verbosity=0)
-    get_user_model().objects.create_superuser("manager", "manager@example.org", "a-long-pass-phrase")
-    browser.get(f"{live_server.url}/admin/login/")
-    browser.find_element(By.NAME, "username").send_keys("manager")
-    browser.find_element(By.NAME, "password").send_keys("a-long-pass-phrase")
-    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "site-name")))
-    return browser
+    return sign_in_to_admin(browser, live_server.url)
 
 
 def test_the_map_fields_drawing_tools_are_in_azerbaijani(signed_in, live_server):

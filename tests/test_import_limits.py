@@ -334,19 +334,13 @@ def test_the_admin_refuses_an_oversized_upload_and_says_why(settings, data_manag
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("rows_never_read")
 def test_a_data_manager_uploading_a_zip_bomb_reads_why_in_azerbaijani(browser, live_server, tmp_path):
-    from django.contrib.auth import get_user_model
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from tests.browser import screenshot
+    from tests.browser import screenshot, sign_in_to_admin
 
-    get_user_model().objects.create_superuser("manager", "manager@example.org", "a-long-pass-phrase")
-    browser.get(f"{live_server.url}/admin/login/")
-    browser.find_element(By.NAME, "username").send_keys("manager")
-    browser.find_element(By.NAME, "password").send_keys("a-long-pass-phrase")
-    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "site-name")))
+    sign_in_to_admin(browser, live_server.url)
 
     bomb = tmp_path / "kendler.xlsx"
     bomb.write_bytes(zip_bomb())
