@@ -44,7 +44,10 @@ def test_the_map_fields_drawing_tools_are_in_azerbaijani(signed_in, live_server)
 
 def test_an_autocomplete_answers_in_azerbaijani(signed_in, live_server):
     signed_in.get(f"{live_server.url}/admin/projects/followup/add/")
-    signed_in.find_element(By.CSS_SELECTOR, ".field-observation .select2-selection").click()
+    # select2 builds its box once the page's scripts have run: wait for it, not for the page.
+    WebDriverWait(signed_in, 10).until(
+        EC.element_to_be_clickable((By.CSS_SELECTOR, ".field-observation .select2-selection"))
+    ).click()
     search = WebDriverWait(signed_in, 5).until(
         EC.visibility_of_element_located((By.CSS_SELECTOR, ".select2-search__field"))
     )

@@ -67,7 +67,10 @@ def test_change_a_status_with_the_proposed_date(manager_in_browser, live_server,
 
 
 def choose_in_autocomplete(browser, field, text):
-    browser.find_element(By.CSS_SELECTOR, f"#id_{field} + .select2 .select2-selection").click()
+    # select2 builds its box once the page's scripts have run: wait for it, not for the page.
+    WebDriverWait(browser, 10).until(
+        EC.element_to_be_clickable((By.CSS_SELECTOR, f"#id_{field} + .select2 .select2-selection"))
+    ).click()
     search = WebDriverWait(browser, 10).until(
         EC.visibility_of_element_located((By.CSS_SELECTOR, ".select2-container--open .select2-search__field"))
     )
