@@ -323,9 +323,10 @@ def lower_bound(connection):
             'properties', json_build_object(
               'name', k.name, 'status', k.status, 'functionality', k.functionality,
               'village', coalesce(v.name, ''), 'district', d.slug,
-              'visited', k.last_visit_on, 'lps', k.last_discharge_lps))
+              'visited', k.last_visit_on, 'lps', k.last_discharge_lps,
+              'visited_approximate', k.last_visit_approximate, 'is_synthetic', k.is_synthetic))
           ORDER BY k.id) FILTER (WHERE k.outlet IS NOT NULL), '[]'::json),
-          'unmapped', count(*) FILTER (WHERE k.outlet IS NULL))::text
+          'unmapped', count(*) FILTER (WHERE k.outlet IS NULL), 'hidden_by_status', 0)::text
         FROM projects_kehriz k
         JOIN projects_district d ON d.id = k.district_id
         LEFT JOIN projects_village v ON v.id = k.village_id
@@ -334,7 +335,8 @@ def lower_bound(connection):
     else:
         sql = """
         SELECT json_object('type', 'FeatureCollection',
-          'features', json_group_array(json(f)) FILTER (WHERE f IS NOT NULL), 'unmapped', count(*) - count(f))
+          'features', json_group_array(json(f)) FILTER (WHERE f IS NOT NULL), 'unmapped', count(*) - count(f),
+          'hidden_by_status', 0)
         FROM (
           SELECT CASE WHEN k.outlet IS NOT NULL THEN json_object(
             'type', 'Feature', 'id', k.id,
@@ -343,7 +345,9 @@ def lower_bound(connection):
             'properties', json_object(
               'name', k.name, 'status', k.status, 'functionality', k.functionality,
               'village', coalesce(v.name, ''), 'district', d.slug,
-              'visited', k.last_visit_on, 'lps', k.last_discharge_lps)) END AS f
+              'visited', k.last_visit_on, 'lps', CAST(k.last_discharge_lps AS REAL),
+              'visited_approximate', json(CASE WHEN k.last_visit_approximate THEN 'true' ELSE 'false' END),
+              'is_synthetic', json(CASE WHEN k.is_synthetic THEN 'true' ELSE 'false' END))) END AS f
           FROM projects_kehriz k
           JOIN projects_district d ON d.id = k.district_id
           LEFT JOIN projects_village v ON v.id = k.village_id

@@ -16,8 +16,9 @@ says "N kəhriz in other statuses are not shown", which the default (restored an
 would otherwise keep silent.
 
 Each feature says whether it is a synthetic demo record (``is_synthetic``) and whether its last
-visit's dates are approximate (``visited_approximate``: a visit flagged "dates are approximate"
-observed the kəhriz on that day).
+visit's date is approximate (``visited_approximate``: a visit flagged "dates are approximate"
+observed the kəhriz on that day; kept on the kəhriz as ``last_visit_approximate`` by
+``services.refresh_current_state``, so no feature searches its observations).
 """
 
 from django.db import connection
@@ -31,7 +32,7 @@ PROPERTIES = {
             'name', k.name, 'status', k.status, 'functionality', k.functionality,
             'village', coalesce(v.name, ''), 'district', d.slug,
             'visited', k.last_visit_on, 'lps', k.last_discharge_lps,
-            'visited_approximate', {approximate}, 'is_synthetic', k.is_synthetic))""",
+            'visited_approximate', k.last_visit_approximate, 'is_synthetic', k.is_synthetic))""",
     "sqlite": """json_object(
         'type', 'Feature', 'id', k.id,
         'geometry', json_object('type', 'Point', 'coordinates', json_array(
@@ -40,13 +41,9 @@ PROPERTIES = {
             'name', k.name, 'status', k.status, 'functionality', k.functionality,
             'village', coalesce(v.name, ''), 'district', d.slug,
             'visited', k.last_visit_on, 'lps', CAST(k.last_discharge_lps AS REAL),
-            'visited_approximate', json(CASE WHEN {approximate} THEN 'true' ELSE 'false' END),
+            'visited_approximate', json(CASE WHEN k.last_visit_approximate THEN 'true' ELSE 'false' END),
             'is_synthetic', json(CASE WHEN k.is_synthetic THEN 'true' ELSE 'false' END)))""",
 }
-
-APPROXIMATE = """EXISTS (SELECT 1 FROM projects_observation o
-    JOIN projects_monitoringvisit mv ON mv.id = o.visit_id
-    WHERE o.kehriz_id = k.id AND o.observed_on = k.last_visit_on AND mv.dates_are_approximate)"""
 
 FROM = """FROM projects_kehriz k
     JOIN projects_district d ON d.id = k.district_id
@@ -79,7 +76,7 @@ def feature_collection(queryset, statuses=()):
     ids, params = queryset.order_by().values("pk").query.sql_with_params()
     statuses = list(statuses)
     shown = f"(k.status IN ({', '.join(['%s'] * len(statuses))}))" if statuses else "(1 = 1)"
-    feature = PROPERTIES[vendor].format(approximate=APPROXIMATE)
+    feature = PROPERTIES[vendor]
     sql = COLLECTION[vendor].format(feature=feature, shown=shown, from_=FROM.format(ids=ids))
     # The placeholders in the order they come in the text: the status test at each place it is
     # written (before the FROM), then the subquery's.

@@ -531,6 +531,9 @@ class MonitoringVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
                 instance.observations.all().delete()
                 self._save_observations(instance, observations)
                 services.refresh_current_state(before)
+            else:
+                # The visit's own fields (its dates being approximate) show on its kəhriz.
+                services.refresh_current_state(set(instance.observations.values_list("kehriz_id", flat=True)))
         return instance
 
 

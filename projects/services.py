@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery, Value
+from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -399,9 +399,18 @@ def refresh_current_state(kehriz_ids=None):
         targets = targets.filter(pk__in=ids)
     latest = Observation.objects.filter(kehriz=OuterRef("pk")).order_by("-observed_on", "-id")
     measured = latest.filter(discharge_lps__isnull=False)
+    # The last visit's date is approximate when a visit with approximate dates observed the kəhriz
+    # on that day (the day is the latest observation's; OuterRef(OuterRef) reaches the kəhriz).
+    last_day = Observation.objects.filter(kehriz=OuterRef(OuterRef("pk"))).order_by("-observed_on")
+    approximate = Observation.objects.filter(
+        kehriz=OuterRef("pk"),
+        visit__dates_are_approximate=True,
+        observed_on=Subquery(last_day.values("observed_on")[:1]),
+    )
     return targets.update(
         functionality=Coalesce(Subquery(latest.values("functionality")[:1]), Value(Functionality.UNKNOWN)),
         last_visit_on=Subquery(latest.values("observed_on")[:1]),
+        last_visit_approximate=Exists(approximate),
         last_discharge_lps=Subquery(measured.values("discharge_lps")[:1]),
         # Touch the row so caches keyed on updated_at (the map layer's ETag) see the change.
         updated_at=Now(),

@@ -100,3 +100,22 @@ def test_the_map_popup_writes_a_decimal_comma_and_the_date_like_the_pages(live_s
     assert "1,14 l/san" in text
     assert "13 mart 2024" in text
     screenshot(driver, f"kehriz-page-az-{driver._kehriz_width}")
+
+
+def test_an_english_popup_writes_the_date_as_english_pages_do(live_server, measured):
+    """English pages write "March 13, 2024"; the popup once wrote "13 March 2024"."""
+    require_chromium()
+    english = start_chromium(width=1280, height=900, language="en")
+    try:
+        english.get(f"{live_server.url}/?status=")
+        WebDriverWait(english, 15).until(
+            lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-markers") == "1"
+        )
+        popup = popup_text(english, "Karvansara")
+        assert "March 13, 2024" in popup
+        assert "1.14 L/s" in popup
+        english.get(f"{live_server.url}/kehriz/{measured.pk}/")
+        assert "March 13, 2024" in english.find_element(By.TAG_NAME, "main").text
+        screenshot(english, "map-popup-en")
+    finally:
+        stop_chromium(english)

@@ -122,3 +122,22 @@ def test_api_kehriz_says_synthetic_and_will_not_take_it(two, manager_client):
     assert response.status_code in (200, 400)
     real.refresh_from_db()
     assert real.is_synthetic is False
+
+
+def test_flagging_a_visits_dates_as_approximate_reaches_the_map_and_the_page(manager_client):
+    """A data manager who marks a visit's dates approximate through the API (no observations sent)
+    sees the flag on the map's popup data and on the kəhriz page at once."""
+    kehriz = KehrizFactory(name="Flagged", district=district(CEBRAYIL), status=Status.RESTORED)
+    visit = MonitoringVisitFactory(start_date=datetime.date(2024, 3, 13))
+    ObservationFactory(kehriz=kehriz, visit=visit)
+    services.refresh_current_state()
+    response = manager_client.patch(
+        reverse("projects:api-visit-detail", args=[visit.pk]),
+        {"dates_are_approximate": True},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    (feature,) = Client().get(LAYER).json()["features"]
+    assert feature["properties"]["visited_approximate"] is True
+    page = Client().get(reverse("projects:kehriz", args=[kehriz.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "(approximate)" in page.content.decode()

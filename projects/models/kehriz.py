@@ -196,6 +196,12 @@ class Kehriz(SearchableModel):
         editable=False,
     )
     last_visit_on = models.DateField(_("last visited on"), null=True, editable=False)
+    last_visit_approximate = models.BooleanField(
+        _("last visit's date is approximate"),
+        default=False,
+        editable=False,
+        help_text=_("A visit whose dates are approximate observed the kəhriz on its last visit date."),
+    )
     last_discharge_lps = models.DecimalField(
         _("last discharge (L/s)"), max_digits=7, decimal_places=2, null=True, editable=False
     )

@@ -56,11 +56,23 @@ def functionality_legend():
     ]
 
 
+# The format letters that name a month, in the order they are looked for in DATE_FORMAT.
+_MONTH_LETTERS = "EFNMb"
+
+
+def _date_format():
+    """The date format of the pages (DATE_FORMAT: "j E Y" in Azerbaijani, "N j, Y" in English):
+    the maps' popups apply it to the layer's ISO dates (popup.js ``visitDate``), so a date reads
+    the same in a popup as on the page it links to."""
+    return formats.get_format("DATE_FORMAT")
+
+
 def _month_names():
-    """The months as a date in the current language names them ("mart" in "13 mart 2024"), joined
-    by "|": the maps' popups write dates with them (browsers' own Azerbaijani month names are
-    missing in Chromium)."""
-    return "|".join(formats.date_format(datetime.date(2000, month, 1), "E") for month in range(1, 13))
+    """The months as DATE_FORMAT names them ("mart" in "13 mart 2024", "March" in "March 13,
+    2024"), joined by "|" (browsers' own Azerbaijani month names are missing in Chromium)."""
+    date_format = _date_format()
+    letter = next((c for c in _MONTH_LETTERS if c in date_format), "F")
+    return "|".join(formats.date_format(datetime.date(2000, month, 1), letter) for month in range(1, 13))
 
 
 POPUP_LABELS = {
@@ -88,6 +100,7 @@ POPUP_LABELS = {
         "they have a dashed outline."
     ),
     "approximate": _("approximate"),
+    "date_format": lazy(_date_format, str)(),
     "months": lazy(_month_names, str)(),
     # "," in Azerbaijani: the popups write measurements as the pages do (1,14 l/san).
     "decimal_separator": lazy(lambda: formats.get_format("DECIMAL_SEPARATOR"), str)(),

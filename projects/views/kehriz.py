@@ -214,12 +214,6 @@ def kehriz_detail(request, pk):
                 not follow_up.done and follow_up.due_date is not None and follow_up.due_date < today
             )
     open_follow_ups = sum(1 for o in kehriz.observation_list for f in o.follow_ups.all() if not f.done)
-    # The last visit's date is as approximate as the visit's own dates (as on the map's popup).
-    last_visit_approximate = any(
-        o.visit.dates_are_approximate
-        for o in kehriz.observation_list
-        if o.observed_on == kehriz.last_visit_on
-    )
 
     summary = discharge_summary(kehriz.observation_list, restoration_date(kehriz.events))
     works = kehriz.work_list
@@ -251,7 +245,6 @@ def kehriz_detail(request, pk):
     has_geometry = any(g is not None for g in (kehriz.outlet, kehriz.mother_well, kehriz.route))
     context = {
         "kehriz": kehriz,
-        "last_visit_approximate": last_visit_approximate,
         "projects": [{"name": _project_name(p), "donor": p.donor} for p in kehriz.projects.all()],
         "events": kehriz.events,
         "works": works,

@@ -21,9 +21,30 @@
     var parts = String(iso).split("-").map(Number);
     var months = (labels.months || "").split("|");
     var text = parts.length === 3 && months.length === 12
-      ? parts[2] + " " + months[parts[1] - 1] + " " + parts[0]
+      ? formatDate(labels.date_format || "j F Y", parts[0], parts[1], parts[2], months)
       : String(iso);
     return approximate ? text + " (" + labels.approximate + ")" : text;
+  }
+
+  // A date written with the page's Django DATE_FORMAT ("j E Y" → 13 mart 2024, "N j, Y" → March
+  // 13, 2024): the letters a date format uses, a backslash escaping the next character, and any
+  // other character as it is. Every month letter is the month's name as the server sent it.
+  function formatDate(format, year, month, day, months) {
+    var two = function (n) { return (n < 10 ? "0" : "") + n; };
+    var out = "";
+    for (var i = 0; i < format.length; i++) {
+      var c = format.charAt(i);
+      if (c === "\\") { out += format.charAt(++i); continue; }
+      if (c === "j") out += day;
+      else if (c === "d") out += two(day);
+      else if (c === "n") out += month;
+      else if (c === "m") out += two(month);
+      else if (c === "Y") out += year;
+      else if (c === "y") out += two(year % 100);
+      else if ("EFNMb".indexOf(c) >= 0) out += months[month - 1];
+      else out += c;
+    }
+    return out;
   }
 
   // A measurement as the server's pages write it (floatformat:"-2"): "1,14", "3,20" or "5" in
