@@ -14,8 +14,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Func, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -91,15 +90,13 @@ class FoldedSearchMixin:
 def count_of(queryset, field):
     """How many rows of ``queryset`` point at the outer row through ``field``, as a correlated
     subquery. A ``Count`` over a join would multiply the outer rows (50,000 kəhriz × the villages of
-    a district) and group them by every column, boundary included, before counting."""
-    counted = (
-        queryset.filter(**{field: OuterRef("pk")})
-        .order_by()
-        .values(field)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+    a district) and group them by every column, boundary included, before counting.
+
+    The subquery is ``SELECT COUNT(*) … WHERE field = outer.pk`` with no GROUP BY, so it always
+    answers one row (0 when none) and needs no Coalesce: a Coalesce would be grouped by itself
+    when the outer query also aggregates, and then run once per joined row."""
+    counted = queryset.filter(**{field: OuterRef("pk")}).order_by().annotate(n=Func("pk", function="COUNT"))
+    return Subquery(counted.values("n"), output_field=IntegerField())
 
 
 class ProgrammeDistrictFilter(admin.SimpleListFilter):
@@ -116,6 +113,36 @@ class ProgrammeDistrictFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(**{f"{self.district_path}__pk": self.value()})
         return queryset
+
+
+class ChangedYearFilter(admin.SimpleListFilter):
+    """The year a status changed, newest first: the years from the first to the last change,
+    each read from the date index (two one-row queries). Django's date hierarchy would list the
+    years with a DISTINCT over every event, which SQLite computes in Python row by row."""
+
+    title = _("year")
+    parameter_name = "year"
+    field = "changed_on"
+
+    def lookups(self, request, model_admin):
+        dates = model_admin.model._base_manager.exclude(**{self.field: None})
+        dates = dates.values_list(self.field, flat=True)
+        first, last = dates.order_by(self.field).first(), dates.order_by(f"-{self.field}").first()
+        if first is None:
+            return []
+        return [(str(year), str(year)) for year in range(last.year, first.year - 1, -1)]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        try:
+            year = int(self.value())
+        except ValueError:
+            return queryset.none()
+        if not datetime.MINYEAR <= year < datetime.MAXYEAR:
+            return queryset.none()
+        start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+        return queryset.filter(**{f"{self.field}__gte": start, f"{self.field}__lt": end})
 
 
 class KehrizDistrictFilter(ProgrammeDistrictFilter):
@@ -393,8 +420,11 @@ class DistrictAdmin(FoldedSearchMixin, LeafletGeoAdmin):
             # Lists and autocompletes never show the boundaries (large multipolygons).
             queryset = queryset.defer("boundary")
         if url_name.endswith("_changelist"):
+            # The kəhriz by one join and a hash aggregate (one pass over the kəhriz, whatever the
+            # planner thinks of each district's share); the villages, a second table that a join
+            # would multiply with the kəhriz, by a correlated subquery on their district index.
             queryset = queryset.annotate(
-                kehriz_total=count_of(Kehriz.objects.all(), "district"),
+                kehriz_total=Count("kehrizes"),
                 village_total=count_of(Village.objects.all(), "district"),
             )
         return queryset
@@ -799,9 +829,10 @@ class StatusEventAdmin(SpreadsheetImportMixin, FoldedSearchMixin, admin.ModelAdm
         return request.user.is_active and roles.can_edit_everything(request.user)
 
     list_display = ["kehriz", "changed_on", "from_status", "to_status", "is_correction", "changed_by"]
-    list_filter = ["to_status", "is_correction", KehrizDistrictFilter]
+    list_filter = ["to_status", "is_correction", KehrizDistrictFilter, ChangedYearFilter]
     list_select_related = ["kehriz", "changed_by"]
-    date_hierarchy = "changed_on"
+    # Newest first, walked on its index (the model's order, by kəhriz name, sorts every event).
+    ordering = ["-changed_on", "-id"]
     search_fields = ["kehriz__name"]
 
     def has_add_permission(self, request):
@@ -1104,6 +1135,9 @@ class PhotoAdmin(FoldedSearchMixin, DistrictScopedMixin, admin.ModelAdmin):
     form = PhotoForm
     list_display = ["__str__", "observation", "taken_at"]
     list_select_related = ["observation__kehriz"]
+    # The latest photos first, walked on the primary key: the model's order (by observation date,
+    # then kəhriz name) would read every observation to find the photos' page.
+    ordering = ["-id"]
     search_fields = ["caption", "observation__kehriz__name"]
     autocomplete_fields = ["observation"]
 

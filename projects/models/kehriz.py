@@ -341,6 +341,8 @@ class StatusEvent(TimeStampedModel):
             # The dashboard's handed-over years: the events to one status, read from the index.
             models.Index(fields=["to_status", "kehriz", "changed_on"], name="statusevent_to_status_idx"),
             models.Index(fields=["updated_at"], name="statusevent_updated_idx"),  # the dashboard's version
+            # The admin's history list, newest first, a page at a time.
+            models.Index(fields=["changed_on", "id"], name="statusevent_date_idx"),
         ]
         constraints = [
             choices_constraint("from_status", Status, "statusevent_from_valid", allow_blank=True),
