@@ -3,6 +3,7 @@ that shows exactly what it counts, published-only for the public, and a fixed nu
 
 import datetime
 import json
+import re
 from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -14,7 +15,8 @@ from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from projects.dashboard_charts import bar_chart_svg, nice_ceiling
 from projects.filters import KehrizFilterSet, map_filter_data
@@ -427,6 +429,31 @@ def test_discharge_trend_is_monthly_mean_of_visible_measurements(dataset):
     assert '<svg class="bar-chart"' in html
     assert "Mean discharge per month" in html
     assert html.count('<rect class="bar"') == 2
+
+
+@pytest.mark.parametrize(
+    "language, march",
+    [("az", "mar 24"), ("en", "Mar 24")],
+)
+def test_the_trend_chart_names_its_months_in_words(language, march):
+    """Bars are labelled "mar 24" in Azerbaijani and "Mar 24" in English, not "03/24" (which
+    reads as a day and month)."""
+    from projects.views.dashboard import chart_month
+
+    with translation.override(language):
+        assert chart_month(datetime.date(2024, 3, 1)) == march
+        assert chart_month(datetime.date(2024, 6, 1)) == ("iyn 24" if language == "az" else "Jun 24")
+
+
+def test_the_trend_chart_on_the_azerbaijani_page(dataset):
+    html = Client(HTTP_ACCEPT_LANGUAGE="az").get(URL).content.decode()
+    chart = html[html.index('<svg class="bar-chart"') : html.index("</svg>")]
+    with translation.override("az"):
+        months = {date_format(months_ago(timezone.localdate(), n), "b y") for n in range(24)}
+    labels = set(re.findall(r">([^<>]*\d\d)</text>", chart)) - {"0"}
+    month_labels = labels & months
+    assert len(month_labels) == 8, labels  # every third of the 24 bars
+    assert not re.search(r">\d\d/\d\d</text>", chart)
 
 
 def test_empty_database_renders(db):

@@ -538,11 +538,20 @@ def functionality_cells(overall):
     ]
 
 
+# A month under a chart's bar, short enough for every third bar on a phone: "mar 24" as
+# Azerbaijani writes it (lower case, our catalogue's short forms), "Mar 24" in English.
+CHART_MONTH_FORMATS = {"az": "b y"}
+
+
+def chart_month(month):
+    return date_format(month, CHART_MONTH_FORMATS.get(get_language(), "M y"))
+
+
 def trend_context(trend):
     rows = [
         {
             "label": date_format(point["month"], "YEAR_MONTH_FORMAT"),
-            "short": date_format(point["month"], "m/y"),
+            "short": chart_month(point["month"]),
             "mean": Cell(point["mean"], decimals=1),
             "n": Cell(
                 point["n"],
