@@ -10,6 +10,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 NAMES = ["Ağbulaq 108", "Ağbulaq 46", "Ağbulaq 9", "Zəngi", "Ağbulaq", "Əliabad 2", "Ağbulaq 10"]
+NAMES += ["Ağbulaq 007"]
 
 
 def table(client, district, sort=None):
@@ -23,7 +24,8 @@ def test_the_district_table_sorts_names_by_their_numbers(client, goranboy):
         factories.KehrizFactory(name=name, district=goranboy)
     names = table(client, goranboy)
     agbulaq = [name for name in names if name.startswith("Ağbulaq")]
-    assert agbulaq == ["Ağbulaq", "Ağbulaq 9", "Ağbulaq 10", "Ağbulaq 46", "Ağbulaq 108"]
+    # Leading zeros do not make a number larger: 007 is seven.
+    assert agbulaq == ["Ağbulaq", "Ağbulaq 007", "Ağbulaq 9", "Ağbulaq 10", "Ağbulaq 46", "Ağbulaq 108"]
     descending = [name for name in table(client, goranboy, "-name") if name.startswith("Ağbulaq")]
     assert descending == list(reversed(agbulaq))
 

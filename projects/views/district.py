@@ -57,16 +57,23 @@ def parse_sort(value):
     return key, descending
 
 
-# Names sorted the way people count: "Ağbulaq 9", "Ağbulaq 46", "Ağbulaq 108", not as text
-# ("Ağbulaq 108" before "Ağbulaq 46"). By the name without its trailing number, then by length
-# (a longer trailing number is a larger one), then as text. RTRIM(text, characters) is the same
-# function in SQLite and PostgreSQL.
+# Names sorted the way people count: "Ağbulaq 9", "Ağbulaq 046", "Ağbulaq 108", not as text
+# ("Ağbulaq 108" before "Ağbulaq 46"). By the name without its trailing number, then by the
+# number's length without its leading zeros (a longer number is a larger one), then by that number
+# as text, then by the whole name. RTRIM/LTRIM(text, characters) and SUBSTR are the same functions
+# in SQLite and PostgreSQL.
 NATURAL = {"name", "village"}
 
 
 def natural_keys(field):
     without_number = Func(F(field), Value("0123456789"), function="RTRIM", output_field=TextField())
-    return [without_number, Length(field), F(field)]
+    number = Func(
+        Func(F(field), Length(without_number) + 1, function="SUBSTR", output_field=TextField()),
+        Value("0"),
+        function="LTRIM",
+        output_field=TextField(),
+    )
+    return [without_number, Length(number), number, F(field)]
 
 
 def ordering(key, descending):
