@@ -42,20 +42,44 @@ def test_the_map_fields_drawing_tools_are_in_azerbaijani(signed_in, live_server)
     screenshot(signed_in, "admin-kehriz-draw-az")
 
 
-def test_an_autocomplete_answers_in_azerbaijani(signed_in, live_server):
-    signed_in.get(f"{live_server.url}/admin/projects/followup/add/")
+def open_autocomplete(driver, url, field):
+    driver.get(url)
     # select2 builds its box once the page's scripts have run: wait for it, not for the page.
-    WebDriverWait(signed_in, 10).until(
-        EC.element_to_be_clickable((By.CSS_SELECTOR, ".field-observation .select2-selection"))
+    WebDriverWait(driver, 10).until(
+        EC.element_to_be_clickable((By.CSS_SELECTOR, f".field-{field} .select2-selection"))
     ).click()
-    search = WebDriverWait(signed_in, 5).until(
+    return WebDriverWait(driver, 5).until(
         EC.visibility_of_element_located((By.CSS_SELECTOR, ".select2-search__field"))
     )
-    search.send_keys("zzzqqq")
-    message = WebDriverWait(signed_in, 10).until(
+
+
+def select2_message(driver):
+    return WebDriverWait(driver, 10).until(
         lambda d: d.find_element(By.CSS_SELECTOR, ".select2-results__message").text
     )
-    assert message == "Nəticə tapılmadı"
+
+
+def test_an_autocomplete_answers_in_azerbaijani(signed_in, live_server):
+    open_autocomplete(signed_in, f"{live_server.url}/admin/projects/followup/add/", "observation").send_keys(
+        "zzzqqq"
+    )
+    assert select2_message(signed_in) == "Nəticə tapılmadı"
     label = signed_in.find_element(By.CSS_SELECTOR, ".field-observation label").text
     assert not label.startswith("I")
     screenshot(signed_in, "admin-followup-autocomplete-az")
+
+
+def test_an_autocomplete_that_cannot_reach_the_server_says_so_in_azerbaijani(
+    signed_in, live_server, monkeypatch
+):
+    """select2's own Azerbaijani messages have no "the results could not be loaded": a search that
+    failed (the admin's search crashed, or the office's connection dropped) said so in English."""
+    from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+    from django.http import HttpResponse
+
+    monkeypatch.setattr(AutocompleteJsonView, "get", lambda self, request, *a, **kw: HttpResponse(status=503))
+    open_autocomplete(signed_in, f"{live_server.url}/admin/projects/photo/add/", "observation").send_keys(
+        "asger"
+    )
+    assert select2_message(signed_in) == "Nəticələr yüklənə bilmədi. Bağlantını yoxlayıb yenidən cəhd edin."
+    screenshot(signed_in, "admin-autocomplete-failed-az")
