@@ -1,0 +1,49 @@
+"""Projects and the figures they report."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from projects.admin.common import (
+    FoldedSearchMixin,
+    count_of,
+)
+from projects.models import (
+    Kehriz,
+    Project,
+    ReportedFigure,
+)
+
+
+class ReportedFigureInline(admin.StackedInline):
+    model = ReportedFigure
+    extra = 0
+    autocomplete_fields = ["districts"]
+
+
+@admin.register(Project)
+class ProjectAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "donor", "implementing_agency", "start_date", "end_date", "kehriz_count"]
+    list_filter = ["donor", "implementing_agency"]
+    search_fields = ["name_az", "name_en"]
+    autocomplete_fields = ["districts"]
+    inlines = [ReportedFigureInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(kehriz_total=count_of(Kehriz.projects.through.objects.all(), "project"))
+        )
+
+    @admin.display(description=_("kəhriz"), ordering="kehriz_total")
+    def kehriz_count(self, obj):
+        return obj.kehriz_total
+
+
+@admin.register(ReportedFigure)
+class ReportedFigureAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    list_display = ["indicator", "value", "project", "as_of", "source"]
+    list_filter = ["indicator", "project"]
+    list_select_related = ["project"]
+    search_fields = ["project__name_az", "source"]
+    autocomplete_fields = ["project", "districts"]
