@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "projects.apps.AxesConfig",  # django-axes
+    "simple_history",
     "projects",
 ]
 
@@ -54,6 +55,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Versions of records (django-simple-history) name their user and door (projects/history.py).
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "projects.history.DoorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kehriz.csp.KehrizCSPMiddleware",

@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from projects import exports, imports
+from projects import exports, history, imports
 
 IMPORT_SESSION_KEY = "spreadsheet_imports"
 IMPORT_KEEP_SECONDS = 24 * 3600
@@ -209,7 +209,9 @@ class SpreadsheetImportMixin:
         name, data = taken
         table = imports.read_table(data, name, self.import_kind)
         try:
-            counts = imports.importer_for(self.import_kind, request.user).apply(table)
+            # Every version the import writes names the file it came from.
+            with history.door(f"import: {name}"):
+                counts = imports.importer_for(self.import_kind, request.user).apply(table)
         except imports.ImportRefused as refused:
             return self._import_page(request, ImportUploadForm(), refused.preview, refused=True)
         self.message_user(

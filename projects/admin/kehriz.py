@@ -24,6 +24,7 @@ from projects.admin.common import (
     ProgrammeDistrictFilter,
     limit_to_officer_districts,
 )
+from projects.admin.history import HistoryAdmin
 from projects.admin.imports import SpreadsheetImportMixin
 from projects.forms import StatusChangeForm
 from projects.models import (
@@ -95,7 +96,9 @@ class NotVisitedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Kehriz)
-class KehrizAdmin(SpreadsheetImportMixin, FoldedSearchMixin, DistrictScopedMixin, LeafletGeoAdmin):
+class KehrizAdmin(
+    SpreadsheetImportMixin, FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, LeafletGeoAdmin
+):
     import_kind = "kehriz"
     list_display = [
         "name",
@@ -386,7 +389,7 @@ class StatusEventAdmin(SpreadsheetImportMixin, FoldedSearchMixin, admin.ModelAdm
 
 
 @admin.register(RestorationWork)
-class RestorationWorkAdmin(FoldedSearchMixin, DistrictScopedMixin, admin.ModelAdmin):
+class RestorationWorkAdmin(FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, admin.ModelAdmin):
     list_display = [
         "kehriz",
         "project",

@@ -17,6 +17,7 @@ from projects.admin.common import (
     VisitDistrictFilter,
     limit_to_officer_districts,
 )
+from projects.admin.history import HistoryAdmin
 from projects.admin.imports import SpreadsheetImportMixin
 from projects.models import (
     FollowUp,
@@ -76,7 +77,9 @@ class RefreshesKehrizMixin:
 
 
 @admin.register(MonitoringVisit)
-class MonitoringVisitAdmin(RefreshesKehrizMixin, FoldedSearchMixin, DistrictScopedMixin, admin.ModelAdmin):
+class MonitoringVisitAdmin(
+    RefreshesKehrizMixin, FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, admin.ModelAdmin
+):
     list_display = ["title", "start_date", "end_date", "organisations", "kehriz_visited", "districts"]
     list_filter = [VisitDistrictFilter, "dates_are_approximate", "is_synthetic"]
     date_hierarchy = "start_date"
@@ -200,6 +203,7 @@ class ObservationAdmin(
     FoldedSearchMixin,
     DistrictScopedMixin,
     LeafletGeoAdminMixin,
+    HistoryAdmin,
     admin.ModelAdmin,
 ):
     import_kind = "observations"
@@ -260,7 +264,7 @@ class ObservationAdmin(
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(FoldedSearchMixin, DistrictScopedMixin, admin.ModelAdmin):
+class FollowUpAdmin(FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, admin.ModelAdmin):
     list_display = ["action", "kehriz", "responsible", "due_date", "done", "done_on"]
     list_filter = ["done", FollowUpDistrictFilter]
     list_select_related = ["observation__kehriz"]
@@ -283,7 +287,7 @@ class FollowUpAdmin(FoldedSearchMixin, DistrictScopedMixin, admin.ModelAdmin):
 
 
 @admin.register(Photo)
-class PhotoAdmin(FoldedSearchMixin, DistrictScopedMixin, admin.ModelAdmin):
+class PhotoAdmin(FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, admin.ModelAdmin):
     form = PhotoForm
     list_display = ["__str__", "observation", "taken_at"]
     list_select_related = ["observation__kehriz"]

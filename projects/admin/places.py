@@ -10,6 +10,7 @@ from projects.admin.common import (
     ProgrammeDistrictFilter,
     count_of,
 )
+from projects.admin.history import HistoryAdmin
 from projects.admin.imports import SpreadsheetImportMixin
 from projects.models import (
     District,
@@ -18,7 +19,7 @@ from projects.models import (
 
 
 @admin.register(District)
-class DistrictAdmin(FoldedSearchMixin, LeafletGeoAdmin):
+class DistrictAdmin(FoldedSearchMixin, HistoryAdmin, LeafletGeoAdmin):
     list_display = ["name_az", "name_en", "is_programme", "kehriz_count", "village_count"]
     list_filter = ["is_programme"]
     search_fields = ["name_az"]
@@ -53,7 +54,7 @@ class DistrictAdmin(FoldedSearchMixin, LeafletGeoAdmin):
 
 
 @admin.register(Village)
-class VillageAdmin(SpreadsheetImportMixin, FoldedSearchMixin, LeafletGeoAdmin):
+class VillageAdmin(SpreadsheetImportMixin, FoldedSearchMixin, HistoryAdmin, LeafletGeoAdmin):
     import_kind = "villages"
     list_display = ["name", "district", "is_idp_settlement", "has_location", "location_is_approximate"]
     list_filter = [ProgrammeDistrictFilter, "is_idp_settlement", "location_is_approximate"]

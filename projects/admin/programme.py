@@ -7,6 +7,7 @@ from projects.admin.common import (
     FoldedSearchMixin,
     count_of,
 )
+from projects.admin.history import HistoryAdmin
 from projects.models import (
     Kehriz,
     Project,
@@ -21,7 +22,7 @@ class ReportedFigureInline(admin.StackedInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class ProjectAdmin(FoldedSearchMixin, HistoryAdmin, admin.ModelAdmin):
     list_display = ["name", "code", "donor", "implementing_agency", "start_date", "end_date", "kehriz_count"]
     list_filter = ["donor", "implementing_agency"]
     search_fields = ["name_az", "name_en"]
@@ -41,7 +42,7 @@ class ProjectAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(ReportedFigure)
-class ReportedFigureAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class ReportedFigureAdmin(FoldedSearchMixin, HistoryAdmin, admin.ModelAdmin):
     list_display = ["indicator", "value", "project", "as_of", "source"]
     list_filter = ["indicator", "project"]
     list_select_related = ["project"]

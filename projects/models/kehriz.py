@@ -4,6 +4,8 @@ from django.core.validators import MinValueValidator
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from projects.history import record_history
+
 from .base import (
     Currency,
     SearchableModel,
@@ -217,6 +219,16 @@ class Kehriz(SearchableModel):
     )
 
     objects = KehrizQuerySet.as_manager()
+    history = record_history(
+        exclude=[
+            "search_text",
+            "functionality",
+            "last_visit_on",
+            "last_visit_approximate",
+            "last_discharge_lps",
+        ],
+        m2m=["projects"],
+    )
 
     class Meta:
         verbose_name = _("kəhriz")
@@ -422,6 +434,7 @@ class RestorationWork(TimeStampedModel):
     description = models.TextField(_("what was done"), blank=True)
 
     objects = RestorationWorkQuerySet.as_manager()
+    history = record_history()
 
     class Meta:
         verbose_name = _("restoration work")

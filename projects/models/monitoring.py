@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from projects.history import record_history
 from projects.photos import delete_file_on_commit, photo_upload_to
 from projects.search import folded_filter, kehriz_keys
 
@@ -62,6 +63,7 @@ class MonitoringVisit(SearchableModel):
     is_synthetic = models.BooleanField(_("synthetic demo record"), default=False, editable=False)
 
     objects = MonitoringVisitQuerySet.as_manager()
+    history = record_history(exclude=["search_text"])
 
     class Meta:
         verbose_name = _("monitoring visit")
@@ -155,6 +157,7 @@ class Observation(TimeStampedModel):
     review_note = models.CharField(_("review note"), max_length=255, blank=True)
 
     objects = ObservationQuerySet.as_manager()
+    history = record_history()
 
     class Meta:
         verbose_name = _("observation")
@@ -237,6 +240,8 @@ class PersonMet(TimeStampedModel):
     )
     is_woman = models.BooleanField(_("woman"), null=True, blank=True)
 
+    history = record_history()
+
     class Meta:
         verbose_name = _("person met")
         verbose_name_plural = _("people met")
@@ -284,6 +289,7 @@ class FollowUp(TimeStampedModel):
     done_on = models.DateField(_("done on"), null=True, blank=True)
 
     objects = FollowUpQuerySet.as_manager()
+    history = record_history()
 
     class Meta:
         verbose_name = _("follow-up action")
@@ -320,6 +326,7 @@ class Photo(TimeStampedModel):
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
 
     objects = PhotoQuerySet.as_manager()
+    history = record_history()
 
     class Meta:
         verbose_name = _("photo")

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
+from projects.history import record_history
+
 from .base import SearchableModel
 
 
@@ -43,6 +45,7 @@ class District(SearchableModel):
     )
 
     objects = DistrictQuerySet.as_manager()
+    history = record_history(exclude=["search_text", "boundary"], m2m=["officers"])
 
     class Meta:
         verbose_name = _("district")
@@ -109,6 +112,7 @@ class Village(SearchableModel):
     )
 
     objects = VillageQuerySet.as_manager()
+    history = record_history(exclude=["search_text"])
 
     class Meta:
         verbose_name = _("village")

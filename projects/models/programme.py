@@ -2,6 +2,7 @@ from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from projects.history import record_history
 from projects.search import folded_filter
 
 from .base import (
@@ -47,6 +48,7 @@ class Project(SearchableModel):
     source = models.CharField(_("source"), max_length=500, blank=True)
 
     objects = ProjectQuerySet.as_manager()
+    history = record_history(exclude=["search_text"], m2m=["districts"])
 
     class Meta:
         verbose_name = _("project")
@@ -122,6 +124,7 @@ class ReportedFigure(TimeStampedModel):
     source_quote = models.TextField(_("quotation from the source"), blank=True)
 
     objects = ReportedFigureQuerySet.as_manager()
+    history = record_history(m2m=["districts"])
 
     class Meta:
         verbose_name = _("reported figure")

@@ -346,7 +346,12 @@
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, timeoutMs) : null;
     options.credentials = "same-origin";
-    options.headers = Object.assign({ Accept: "application/json", "X-CSRFToken": csrfToken(), "Accept-Language": cfg.language }, options.headers || {});
+    // X-Kehriz-Client names the field app as the door of the versions its visits write
+    // (projects/history.py).
+    options.headers = Object.assign({
+      Accept: "application/json", "X-CSRFToken": csrfToken(), "Accept-Language": cfg.language,
+      "X-Kehriz-Client": "field-app",
+    }, options.headers || {});
     if (controller) options.signal = controller.signal;
     // The whole answer must arrive: a connection cut while reading the body is a failure too.
     return fetch(url, options).then(function (response) {
