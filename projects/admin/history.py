@@ -46,6 +46,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
     """Put before the admin's other base (``ModelAdmin``, ``LeafletGeoAdmin``)."""
 
     object_history_list_template = "admin/projects/history_list.html"
+    object_history_form_template = "admin/projects/history_form.html"
     history_list_per_page = 50
 
     def get_historical_record_context_helper(self, request, historical_record):
