@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup data test test-spatialite test-postgis lint format messages check-deploy bench clean
+.PHONY: run setup data test test-spatialite test-postgis lint format messages check-deploy bench backup restore clean
 
 run: setup data
 	@echo "Serving Kəhriz on http://$(HOST):$(PORT)/  (data entry: http://$(HOST):$(PORT)/admin/)"
@@ -58,6 +58,19 @@ messages:
 # docs/performance.md. BENCH_SIZES=1000 for a quick look; BENCH_SKIP_POSTGIS=1 without PostgreSQL.
 bench: setup
 	$(PY) benchmarks/bench.py
+
+# One archive with the database, the photos and a manifest (README: "Backups"), into BACKUP_DIR
+# (default backups/) or OUTPUT=file-or-folder. Safe while the site serves.
+backup:
+	$(PY) manage.py backup $(if $(OUTPUT),--output "$(OUTPUT)")
+
+# Restore ARCHIVE=… into an empty database and an empty MEDIA_ROOT (refused otherwise), then
+# apply any migrations this code has that the archive's database had not.
+restore:
+	@if [ -z "$(ARCHIVE)" ]; then echo "Usage: make restore ARCHIVE=backups/kehriz-backup-….tar.gz"; exit 2; fi
+	@scripts/bootstrap.sh
+	$(PY) manage.py restore "$(ARCHIVE)"
+	$(PY) manage.py migrate --noinput -v 0
 
 check-deploy:
 	DEBUG=false SECRET_KEY=$$(openssl rand -hex 32) ALLOWED_HOSTS=kehriz.example.org \
