@@ -24,6 +24,7 @@ from projects.admin.common import (
     ProgrammeDistrictFilter,
     limit_to_officer_districts,
 )
+from projects.admin.concurrency import ConcurrentEditMixin
 from projects.admin.history import HistoryAdmin
 from projects.admin.imports import SpreadsheetImportMixin
 from projects.forms import StatusChangeForm
@@ -97,7 +98,12 @@ class NotVisitedFilter(admin.SimpleListFilter):
 
 @admin.register(Kehriz)
 class KehrizAdmin(
-    SpreadsheetImportMixin, FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, LeafletGeoAdmin
+    ConcurrentEditMixin,
+    SpreadsheetImportMixin,
+    FoldedSearchMixin,
+    DistrictScopedMixin,
+    HistoryAdmin,
+    LeafletGeoAdmin,
 ):
     import_kind = "kehriz"
     list_display = [
@@ -389,7 +395,9 @@ class StatusEventAdmin(SpreadsheetImportMixin, FoldedSearchMixin, admin.ModelAdm
 
 
 @admin.register(RestorationWork)
-class RestorationWorkAdmin(FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, admin.ModelAdmin):
+class RestorationWorkAdmin(
+    ConcurrentEditMixin, FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, admin.ModelAdmin
+):
     list_display = [
         "kehriz",
         "project",

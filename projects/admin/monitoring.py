@@ -17,6 +17,7 @@ from projects.admin.common import (
     VisitDistrictFilter,
     limit_to_officer_districts,
 )
+from projects.admin.concurrency import ConcurrentEditMixin
 from projects.admin.history import HistoryAdmin
 from projects.admin.imports import SpreadsheetImportMixin
 from projects.models import (
@@ -78,7 +79,12 @@ class RefreshesKehrizMixin:
 
 @admin.register(MonitoringVisit)
 class MonitoringVisitAdmin(
-    RefreshesKehrizMixin, FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, admin.ModelAdmin
+    ConcurrentEditMixin,
+    RefreshesKehrizMixin,
+    FoldedSearchMixin,
+    DistrictScopedMixin,
+    HistoryAdmin,
+    admin.ModelAdmin,
 ):
     list_display = ["title", "start_date", "end_date", "organisations", "kehriz_visited", "districts"]
     list_filter = [VisitDistrictFilter, "dates_are_approximate", "is_synthetic"]
@@ -198,6 +204,7 @@ class PhotoInline(admin.TabularInline):
 
 @admin.register(Observation)
 class ObservationAdmin(
+    ConcurrentEditMixin,
     SpreadsheetImportMixin,
     RefreshesKehrizMixin,
     FoldedSearchMixin,
@@ -264,7 +271,9 @@ class ObservationAdmin(
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, admin.ModelAdmin):
+class FollowUpAdmin(
+    ConcurrentEditMixin, FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, admin.ModelAdmin
+):
     list_display = ["action", "kehriz", "responsible", "due_date", "done", "done_on"]
     list_filter = ["done", FollowUpDistrictFilter]
     list_select_related = ["observation__kehriz"]
@@ -287,7 +296,7 @@ class FollowUpAdmin(FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, admin.
 
 
 @admin.register(Photo)
-class PhotoAdmin(FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, admin.ModelAdmin):
+class PhotoAdmin(ConcurrentEditMixin, FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, admin.ModelAdmin):
     form = PhotoForm
     list_display = ["__str__", "observation", "taken_at"]
     list_select_related = ["observation__kehriz"]

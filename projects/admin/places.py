@@ -10,6 +10,7 @@ from projects.admin.common import (
     ProgrammeDistrictFilter,
     count_of,
 )
+from projects.admin.concurrency import ConcurrentEditMixin
 from projects.admin.history import HistoryAdmin
 from projects.admin.imports import SpreadsheetImportMixin
 from projects.models import (
@@ -54,7 +55,9 @@ class DistrictAdmin(FoldedSearchMixin, HistoryAdmin, LeafletGeoAdmin):
 
 
 @admin.register(Village)
-class VillageAdmin(SpreadsheetImportMixin, FoldedSearchMixin, HistoryAdmin, LeafletGeoAdmin):
+class VillageAdmin(
+    ConcurrentEditMixin, SpreadsheetImportMixin, FoldedSearchMixin, HistoryAdmin, LeafletGeoAdmin
+):
     import_kind = "villages"
     list_display = ["name", "district", "is_idp_settlement", "has_location", "location_is_approximate"]
     list_filter = [ProgrammeDistrictFilter, "is_idp_settlement", "location_is_approximate"]

@@ -7,6 +7,7 @@ from projects.admin.common import (
     FoldedSearchMixin,
     count_of,
 )
+from projects.admin.concurrency import ConcurrentEditMixin
 from projects.admin.history import HistoryAdmin
 from projects.models import (
     Kehriz,
@@ -22,7 +23,7 @@ class ReportedFigureInline(admin.StackedInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(FoldedSearchMixin, HistoryAdmin, admin.ModelAdmin):
+class ProjectAdmin(ConcurrentEditMixin, FoldedSearchMixin, HistoryAdmin, admin.ModelAdmin):
     list_display = ["name", "code", "donor", "implementing_agency", "start_date", "end_date", "kehriz_count"]
     list_filter = ["donor", "implementing_agency"]
     search_fields = ["name_az", "name_en"]
@@ -42,7 +43,7 @@ class ProjectAdmin(FoldedSearchMixin, HistoryAdmin, admin.ModelAdmin):
 
 
 @admin.register(ReportedFigure)
-class ReportedFigureAdmin(FoldedSearchMixin, HistoryAdmin, admin.ModelAdmin):
+class ReportedFigureAdmin(ConcurrentEditMixin, FoldedSearchMixin, HistoryAdmin, admin.ModelAdmin):
     list_display = ["indicator", "value", "project", "as_of", "source"]
     list_filter = ["indicator", "project"]
     list_select_related = ["project"]

@@ -3,7 +3,8 @@
 - The map layers (``/api/v1/kehriz/map/``, routes, boundaries): one request each, a constant
   number of queries whatever the number of kəhriz, and cacheable (ETag; 304 when unchanged).
 - The REST API (``/api/v1/`` router): viewsets over the models, with the map's FilterSets, the
-  roles of projects/roles.py, and idempotent visit creation."""
+  roles of projects/roles.py, idempotent visit creation, and no lost updates: records carry an
+  ETag, and PUT/PATCH/DELETE with a stale If-Match answer 412 and write nothing."""
 
 import hashlib
 import json
@@ -28,7 +29,13 @@ from drf_spectacular.utils import (
 from rest_framework import filters as drf_filters
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied, Throttled, ValidationError
+from rest_framework.exceptions import (
+    APIException,
+    NotAuthenticated,
+    PermissionDenied,
+    Throttled,
+    ValidationError,
+)
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -62,6 +69,7 @@ from projects.models import (
     StatusEvent,
     Village,
 )
+from projects.openapi import ConditionalWritesSchema
 from projects.permissions import RolePermission, StatusChangePermission
 from projects.views.common import visible_kehriz
 
@@ -294,6 +302,95 @@ class GeoPagination(GeoJsonPagination):
         return {"allOf": [schema, {"type": "object", "required": ["count"], "properties": links}]}
 
 
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "Precondition failed."
+    default_code = "precondition_failed"
+
+
+def record_etag(obj):
+    """A record's version as a strong ETag: its primary key and ``updated_at``, which every write
+    path touches (admin and API saves, the field app, imports, and the services' UPDATEs). A visit
+    is written with its observations, people met and follow-ups nested: their count and latest
+    change are part of its version, so an observation changed in the admin changes the visit's."""
+    parts = [obj._meta.label, obj.pk, obj.updated_at.isoformat()]
+    if isinstance(obj, MonitoringVisit):
+        for rows in (
+            Observation.objects.filter(visit=obj.pk),
+            PersonMet.objects.filter(observation__visit=obj.pk),
+            FollowUp.objects.filter(observation__visit=obj.pk),
+        ):
+            parts += rows.order_by().aggregate(n=Count("pk"), last=Max("updated_at")).values()
+    return '"' + hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest() + '"'
+
+
+class ConditionalWritesMixin:
+    """Optimistic locking on the detail routes: ``GET`` and the answers to ``PUT``/``PATCH`` carry
+    the record's ``ETag``; ``PUT``, ``PATCH`` and ``DELETE`` with ``If-Match`` write only if the
+    record is still that version, else answer 412 and write nothing. Without ``If-Match`` a write
+    goes through as before (older clients).
+
+    The check and the write are one transaction, and the row is claimed (a no-op UPDATE) before
+    it is read: on PostgreSQL a second writer waits for the first to commit and then sees its
+    version; on SQLite the claim takes the database's write lock first. Two writes sent with the
+    same ETag cannot both succeed."""
+
+    conditional_actions = ("update", "partial_update", "destroy")
+
+    def _if_match(self):
+        header = self.request.headers.get("If-Match", "").strip()
+        return [tag.strip() for tag in header.split(",") if tag.strip()] if header else None
+
+    def _claim(self):
+        if self._if_match() is None:
+            return
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        # Not get_queryset(), which may read (a user's roles): on SQLite the claim must be the
+        # transaction's first statement, or a reader waiting to write could be refused at once.
+        model = self.get_serializer_class().Meta.model
+        try:
+            rows = model._base_manager.filter(**{self.lookup_field: self.kwargs[lookup]})
+            rows.update(updated_at=F("updated_at"))
+        except (ValueError, TypeError, DjangoValidationError):
+            pass  # not a valid id: get_object() answers 404
+
+    def get_object(self):
+        obj = super().get_object()
+        tags = self._if_match() if self.action in self.conditional_actions else None
+        if tags is not None and "*" not in tags and record_etag(obj) not in tags:
+            raise PreconditionFailed(
+                _(
+                    "This record was changed after you read it, so your change was not saved. "
+                    "Read it again (GET), check it, and send your change with its new ETag in If-Match."
+                )
+            )
+        return obj
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return Response(self.get_serializer(instance).data, headers={"ETag": record_etag(instance)})
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        self._written = serializer.instance
+
+    def update(self, request, *args, **kwargs):
+        with transaction.atomic():
+            self._claim()
+            response = super().update(request, *args, **kwargs)
+            written = getattr(self, "_written", None)
+            if written is not None and response.status_code == status.HTTP_200_OK:
+                # The stored version: services may have touched the row after the save.
+                written.refresh_from_db(fields=["updated_at"])
+                response["ETag"] = record_etag(written)
+        return response
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            self._claim()
+            return super().destroy(request, *args, **kwargs)
+
+
 class AtomicWritesMixin:
     """Each write, and the answer built from what it wrote, in one transaction: a failure after
     the save (serializing the answer, a service call) leaves the database as it was."""
@@ -316,7 +413,8 @@ class AtomicWritesMixin:
 TEXT_LOOKUP = r"[^/.\x00]+"
 
 
-class RoleViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class RoleViewSet(ConditionalWritesMixin, AtomicWritesMixin, viewsets.ModelViewSet):
+    schema = ConditionalWritesSchema()  # documents If-Match, ETag and 412 (projects/openapi.py)
     permission_classes = [RolePermission]
     pagination_class = Pagination
     filter_backends = [df_rest.DjangoFilterBackend, NullsLastOrdering]
