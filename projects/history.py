@@ -17,6 +17,7 @@ import contextvars
 import sys
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import models
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
@@ -90,11 +91,37 @@ def record_door(sender, history_instance, **kwargs):
     history_instance.history_door = current_door()[:300]
 
 
+class KehrizHistoricalRecords(HistoricalRecords):
+    """django-simple-history, with many-to-many changes made from the other side versioned on
+    the side that owns the field: ``user.assigned_districts.clear()`` is a new version of each
+    district that lost the officer (the library would version the user, who has no history, and
+    fail), ``project.kehrizes.add(k)`` a new version of the kəhriz."""
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, model=None, **kwargs):
+        if not reverse:
+            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            return None
+        owners = model._base_manager.filter(**{attr: instance})
+        if action == "pre_clear":
+            instance.__dict__.setdefault("_history_cleared", {})[attr] = list(
+                owners.values_list("pk", flat=True)
+            )
+            return None
+        if action == "post_clear":
+            pk_set = instance.__dict__.get("_history_cleared", {}).pop(attr, [])
+        elif action not in ("post_add", "post_remove"):
+            return None
+        for owner in model._base_manager.filter(pk__in=pk_set or []):
+            self.create_historical_record(owner, "~")
+        return None
+
+
 def record_history(*, exclude=(), m2m=()):
     """The ``history`` of a model: every field but those in ``exclude``, the ones derived from
     others (search keys, the current state computed from observations) which would make every
     version look changed; with the many-to-many fields in ``m2m``."""
-    return HistoricalRecords(
+    return KehrizHistoricalRecords(
         bases=[DoorRecord],
         excluded_fields=list(exclude),
         m2m_fields=list(m2m),
@@ -102,3 +129,110 @@ def record_history(*, exclude=(), m2m=()):
         # A record's versions outlive it: a deleted record's history says who deleted it.
         cascade_delete_history=False,
     )
+
+
+# --- Versions as the API gives them ----------------------------------------------------------
+
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def _m2m_sets(model):
+    """For each versioned many-to-many field of ``model``: (field, the historical model's accessor
+    for that field's rows, the rows' column naming the related record)."""
+    from simple_history.utils import get_m2m_reverse_field_name
+
+    historical = model.history.model
+    found = []
+    for field in historical._history_m2m_fields:
+        column = get_m2m_reverse_field_name(field)
+        for relation in historical._meta.related_objects:
+            rows = relation.related_model
+            if rows._meta.model_name.endswith(f"_{field.name}") and any(
+                f.name == column for f in rows._meta.fields
+            ):
+                found.append((field, relation.get_accessor_name(), f"{column}_id"))
+    return found
+
+
+def versions_of(record):
+    """The record's versions, newest first, with what a listing reads (users, many-to-many rows)
+    in a fixed number of queries."""
+    model = type(record)
+    return (
+        model.history.filter(**{model._meta.pk.attname: record.pk})
+        .select_related("history_user")
+        .prefetch_related(*[accessor for _field, accessor, _column in _m2m_sets(model)])
+        .order_by("-history_date", "-history_id")
+    )
+
+
+def _json_value(field, value):
+    from django.contrib.gis.db.models import GeometryField
+
+    if value is None:
+        return None
+    if isinstance(field, GeometryField):
+        import json
+
+        return json.loads(value.geojson)
+    if field.many_to_many:
+        return value  # the related records' ids, sorted
+    if hasattr(value, "name") and hasattr(value, "storage"):  # a stored file: its name
+        return value.name
+    return value
+
+
+def versions_data(page, versions):
+    """Each version of ``page`` (newest first) as the API writes it, with the fields it changed
+    from the version before it (the one after the page's last is read in one more query)."""
+    from django.db.models import Q
+    from django.utils.text import capfirst
+
+    page = list(page)
+    if not page:
+        return []
+    last = page[-1]
+    before = versions.filter(
+        Q(history_date__lt=last.history_date)
+        | Q(history_date=last.history_date, history_id__lt=last.history_id)
+    ).first()
+    chain = [*page, before]
+    model = versions.model.instance_type
+    m2m = _m2m_sets(model)
+    rows = []
+    for newer, older in zip(page, chain[1:], strict=True):
+        changes = []
+        if older is not None:
+            # Plain fields by the library; many-to-many ones from the prefetched rows (the
+            # library's diff would query them again for every pair of versions).
+            delta = newer.diff_against(
+                older, excluded_fields=[f.name for f, _a, _c in m2m], foreign_keys_are_objs=False
+            )
+            found = [(model._meta.get_field(c.field), c.old, c.new) for c in delta.changes]
+            for field, accessor, column in m2m:
+                old, new = (
+                    sorted(getattr(r, column) for r in getattr(v, accessor).all()) for v in (older, newer)
+                )
+                if old != new:
+                    found.append((field, old, new))
+            for field, old, new in found:
+                changes.append(
+                    {
+                        "field": field.name,
+                        "label": str(capfirst(field.verbose_name)),
+                        "old": _json_value(field, old),
+                        "new": _json_value(field, new),
+                    }
+                )
+        rows.append(
+            {
+                "id": newer.history_id,
+                "date": newer.history_date,
+                "action": ACTIONS.get(newer.history_type, newer.history_type),
+                "user": newer.history_user.get_username() if newer.history_user else None,
+                "through": newer.history_door,
+                "reason": newer.history_change_reason or "",
+                "changes": changes,
+            }
+        )
+    return rows

@@ -161,3 +161,81 @@ def test_derived_fields_do_not_make_a_version(kehriz):
 
     services.refresh_current_state([kehriz.pk])
     assert len(versions(kehriz)) == before
+
+
+def test_many_to_many_changes_from_either_side_are_versions_of_the_owner(goranboy, field_officer, kehriz):
+    """A district's field officers and a kəhriz's projects are versioned on the district and the
+    kəhriz, whichever side the change is made from (a user's districts, a project's kəhriz)."""
+    assert list(goranboy.officers.all()) == [field_officer]
+    field_officer.assigned_districts.clear()
+    last = versions(goranboy)[-1]
+    assert list(last.officers.values_list("user_id", flat=True)) == []
+    assert list(last.prev_record.officers.values_list("user_id", flat=True)) == [field_officer.pk]
+
+    project = factories.ProjectFactory()
+    project.kehrizes.add(kehriz)
+    last = versions(kehriz)[-1]
+    assert last.diff_against(last.prev_record).changed_fields == ["projects"]
+
+
+# --- The API -----------------------------------------------------------------------------------
+
+
+def test_the_api_lists_a_kehriz_versions_with_their_changes(manager_client, data_manager, kehriz):
+    url = reverse("projects:api-kehriz-detail", args=[kehriz.pk])
+    assert (
+        manager_client.patch(url, {"households_served": 55}, content_type="application/json").status_code
+        == 200
+    )
+    kehriz.refresh_from_db()
+    kehriz.outlet = Point(46.81, 40.61, srid=4326)
+    kehriz.save()
+    answer = manager_client.get(url + "history/")
+    assert answer.status_code == 200
+    newest, middle, first = answer.json()["results"]
+    (change,) = newest["changes"]
+    assert (change["field"], change["label"], change["old"]["type"]) == ("outlet", "Outlet", "Point")
+    assert change["new"] == {"type": "Point", "coordinates": [46.81, 40.61]}
+    assert (middle["action"], middle["user"], middle["through"]) == ("changed", "manager", "api")
+    assert middle["changes"] == [
+        {"field": "households_served", "label": "Households served", "old": 12, "new": 55}
+    ]
+    assert (first["action"], first["changes"]) == ("created", [])
+    # Versions name people: not for anonymous readers, even of a published kəhriz.
+    assert Client().get(url + "history/").status_code in (401, 403)
+
+
+def test_a_visits_history_in_the_api(manager_client, karvansara):  # noqa: F811
+    created = post(manager_client, visit(karvansara_observation(karvansara)))
+    url = reverse("projects:api-visit-detail", args=[created.json()["id"]])
+    manager_client.patch(url, {"title": "Düzəldilmiş ad"}, content_type="application/json")
+    (newest, first) = manager_client.get(url + "history/").json()["results"]
+    assert [c["field"] for c in newest["changes"]] == ["title"] and newest["changes"][0][
+        "new"
+    ] == "Düzəldilmiş ad"
+
+
+def test_the_history_answers_in_a_bounded_number_of_queries(manager_client, kehriz):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("projects:api-kehriz-detail", args=[kehriz.pk]) + "history/"
+    counts = []
+    for edits in (1, 30):
+        for n in range(edits):
+            kehriz.households_served = 100 + n
+            kehriz.save()
+            kehriz.projects.add(factories.ProjectFactory())
+        with CaptureQueriesContext(connection) as captured:
+            assert manager_client.get(url).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts
+
+
+def test_an_api_delete_goes_to_the_trash(manager_client, kehriz):
+    from projects.models import TrashEntry
+
+    response = manager_client.delete(reverse("projects:api-kehriz-detail", args=[kehriz.pk]))
+    assert response.status_code == 204
+    assert not Kehriz.objects.filter(pk=kehriz.pk).exists()
+    assert TrashEntry.objects.get().label == str(kehriz)
