@@ -301,6 +301,10 @@ SPECTACULAR_SETTINGS = {
 # A location this far beyond the chosen district's boundary is refused; closer is flagged.
 DISTRICT_TOLERANCE_M = env.int("DISTRICT_TOLERANCE_M", default=2000)
 
+# Deleted kəhriz, visits, observations and photos stay restorable in the trash this long;
+# `manage.py purge_trash` (run it daily) removes older entries (projects/trash.py).
+TRASH_KEEP_DAYS = env.int("TRASH_KEEP_DAYS", default=90)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -148,13 +148,19 @@ def visible_photos(user):
 
 def delete_file_on_commit(storage, name):
     """Remove a stored image once the transaction that let go of it commits: a rolled-back
-    delete or replacement keeps its file. A file still named by another photo stays."""
+    delete or replacement keeps its file. A file still named by another photo, or kept for a
+    deleted photo in the trash (projects.trash), stays."""
     from django.db import transaction
 
-    from projects.models import Photo
+    from projects.models import Photo, TrashFile
 
     def remove():
-        if name and not Photo.objects.filter(image=name).exists():
+        # Kept while a photo or a trash entry (a deleted photo that may be restored) names it.
+        if (
+            name
+            and not Photo.objects.filter(image=name).exists()
+            and not TrashFile.objects.filter(name=name).exists()
+        ):
             storage.delete(name)
 
     transaction.on_commit(remove)

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from projects import photos, roles, services
+from projects import photos, roles, services, trash
 from projects.models import (
     District,
     FollowUp,
@@ -478,39 +478,55 @@ class MonitoringVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
             seen.add(observation["kehriz"].pk)
         return observations
 
-    def _save_observations(self, visit, observations):
+    def _save_observations(self, visit, observations, existing=None):
         """Check every observation, its people met and follow-ups against the model's rules, then
         save them all, or none. Errors are keyed by position like DRF's own nested errors:
-        ``{"observations": {"1": {"discharge_method": [...], "people_met": {"0": {...}}}}}``."""
+        ``{"observations": {"1": {"discharge_method": [...], "people_met": {"0": {...}}}}}``.
+
+        ``existing``: the visit's stored observations by kəhriz. One of those named again is
+        updated in place (its photos stay, it keeps its number); its people met and follow-ups
+        are replaced only when the request sends them."""
+        existing = existing or {}
         errors, rows = {}, []
         for index, data in enumerate(observations):
-            people = data.pop("people_met", [])
-            follow_ups = data.pop("follow_ups", [])
-            observation = Observation(visit=visit, **data)
+            people = data.pop("people_met", None)
+            follow_ups = data.pop("follow_ups", None)
+            observation = existing.get(data["kehriz"].pk)
+            if observation is None:
+                observation = Observation(visit=visit, **data)
+            else:
+                for key, value in data.items():
+                    setattr(observation, key, value)
             problems = model_errors(observation, exclude=["visit"])
+            children = {}
             for key, model, items in (
                 ("people_met", PersonMet, people),
                 ("follow_ups", FollowUp, follow_ups),
             ):
-                children = [model(observation=observation, **item) for item in items]
+                if items is None:
+                    continue
+                children[key] = [model(observation=observation, **item) for item in items]
                 child_errors = {
                     str(i): found
-                    for i, child in enumerate(children)
+                    for i, child in enumerate(children[key])
                     if (found := model_errors(child, exclude=["observation"]))
                 }
                 if child_errors:
                     problems[key] = child_errors
-                rows.append((observation, children))
+            rows.append((observation, children))
             if problems:
                 errors[str(index)] = problems
         if errors:
             raise serializers.ValidationError({"observations": errors})
         for observation, children in rows:
-            if observation.pk is None:
-                observation.save()
-            for child in children:
-                child.observation = observation
-                child.save()
+            replacing = observation.pk is not None
+            observation.save()
+            for key, made in children.items():
+                if replacing:
+                    getattr(observation, key).all().delete()
+                for child in made:
+                    child.observation = observation
+                    child.save()
         services.refresh_current_state(o["kehriz"].pk for o in observations)
 
     def create(self, validated_data):
@@ -521,19 +537,25 @@ class MonitoringVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
         return visit
 
     def update(self, instance, validated_data):
+        """The visit's own fields; and, when ``observations`` is sent, the visit's observations
+        as listed: each matched to the stored one of the same kəhriz and updated in place (its
+        photos, people met and follow-ups stay unless sent), new ones added, and the ones left
+        out moved to the trash (restorable), never deleted and recreated."""
         observations = validated_data.pop("observations", None)
+        request = self.context.get("request")
         with transaction.atomic():
             for key, value in validated_data.items():
                 setattr(instance, key, value)
             instance.save()
+            stored = {o.kehriz_id: o for o in instance.observations.all()}
             if observations is not None:
-                before = set(instance.observations.values_list("kehriz_id", flat=True))
-                instance.observations.all().delete()
-                self._save_observations(instance, observations)
-                services.refresh_current_state(before)
-            else:
-                # The visit's own fields (its dates being approximate) show on its kəhriz.
-                services.refresh_current_state(set(instance.observations.values_list("kehriz_id", flat=True)))
+                listed = {o["kehriz"].pk for o in observations}
+                for kehriz_id, observation in stored.items():
+                    if kehriz_id not in listed:
+                        trash.move_to_trash(observation, getattr(request, "user", None))
+                self._save_observations(instance, observations, stored)
+            # The visit's own fields (its dates being approximate) show on its kəhriz too.
+            services.refresh_current_state(set(stored))
         return instance
 
 
@@ -605,3 +627,24 @@ class PhotoSerializer(serializers.ModelSerializer):
         return observation_in_users_districts(
             self, value, _("%(kehriz)s is not in your districts: you cannot add photos to it.")
         )
+
+
+class VersionChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The field's name in the API.")
+    label = serializers.CharField(help_text="The field's name for people, in the request's language.")
+    old = serializers.JSONField(allow_null=True, help_text="The value before (a geometry as GeoJSON).")
+    new = serializers.JSONField(allow_null=True, help_text="The value after.")
+
+
+class VersionSerializer(serializers.Serializer):
+    """One version of a record (projects/history.py)."""
+
+    id = serializers.IntegerField()
+    date = serializers.DateTimeField()
+    action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    user = serializers.CharField(allow_null=True, help_text="Who made it (null: a command or an import).")
+    through = serializers.CharField(
+        help_text="The door: admin, api, field app, import: <file>, command: <name>, or empty."
+    )
+    reason = serializers.CharField(allow_blank=True)
+    changes = VersionChangeSerializer(many=True)

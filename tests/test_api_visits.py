@@ -617,6 +617,33 @@ def test_replacing_the_observations_of_a_visit_refreshes_every_kehriz(
 
 
 @pytest.mark.django_db
+def test_correcting_an_observation_keeps_its_photos_people_and_follow_ups(
+    manager_client, stored_visit, asger, karvansara
+):
+    """A PATCH that corrects one observation's discharge once deleted and recreated every
+    observation of the visit, and with them their photos, people met and follow-ups."""
+    from projects.models import Photo, TrashEntry
+    from tests.factories import PhotoFactory
+
+    first = stored_visit.observations.get(kehriz=asger)
+    photo = PhotoFactory(observation=first)
+    people, follow_ups = first.people_met.count(), first.follow_ups.count()
+    assert people and follow_ups
+    body = {"observations": [{"kehriz": asger.pk, "discharge_lps": "13.10"}]}
+    response = manager_client.patch(detail(stored_visit.pk), body, content_type=JSON)
+    assert response.status_code == 200, response.content
+    again = stored_visit.observations.get(kehriz=asger)
+    assert again.pk == first.pk and again.discharge_lps == Decimal("13.10")
+    assert again.functionality == first.functionality  # what was not sent stays
+    assert list(again.photos.all()) == [photo] and Photo.objects.count() == 1
+    assert (again.people_met.count(), again.follow_ups.count()) == (people, follow_ups)
+    assert state(asger)[2] == Decimal("13.10")
+    # Karvansara's observation was left out of the list: in the trash, restorable, not lost.
+    assert not stored_visit.observations.filter(kehriz=karvansara).exists()
+    assert TrashEntry.objects.get().kind == "observation"
+
+
+@pytest.mark.django_db
 def test_deleting_a_visit_removes_its_observations_and_refreshes_the_kehriz(
     manager_client, stored_visit, asger
 ):

@@ -10,4 +10,5 @@ from projects.admin import (  # noqa: F401 (registers)
     programme,
     site,
     tokens,
+    trash,
 )

@@ -27,6 +27,7 @@ from projects.admin.common import (
 from projects.admin.concurrency import ConcurrentEditMixin
 from projects.admin.history import HistoryAdmin
 from projects.admin.imports import SpreadsheetImportMixin
+from projects.admin.trash import TrashesDeletesMixin
 from projects.forms import StatusChangeForm
 from projects.models import (
     District,
@@ -98,6 +99,7 @@ class NotVisitedFilter(admin.SimpleListFilter):
 
 @admin.register(Kehriz)
 class KehrizAdmin(
+    TrashesDeletesMixin,
     ConcurrentEditMixin,
     SpreadsheetImportMixin,
     FoldedSearchMixin,

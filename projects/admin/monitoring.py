@@ -20,6 +20,7 @@ from projects.admin.common import (
 from projects.admin.concurrency import ConcurrentEditMixin
 from projects.admin.history import HistoryAdmin
 from projects.admin.imports import SpreadsheetImportMixin
+from projects.admin.trash import TrashesDeletesMixin
 from projects.models import (
     FollowUp,
     Kehriz,
@@ -79,6 +80,7 @@ class RefreshesKehrizMixin:
 
 @admin.register(MonitoringVisit)
 class MonitoringVisitAdmin(
+    TrashesDeletesMixin,
     ConcurrentEditMixin,
     RefreshesKehrizMixin,
     FoldedSearchMixin,
@@ -204,6 +206,7 @@ class PhotoInline(admin.TabularInline):
 
 @admin.register(Observation)
 class ObservationAdmin(
+    TrashesDeletesMixin,
     ConcurrentEditMixin,
     SpreadsheetImportMixin,
     RefreshesKehrizMixin,
@@ -296,7 +299,14 @@ class FollowUpAdmin(
 
 
 @admin.register(Photo)
-class PhotoAdmin(ConcurrentEditMixin, FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, admin.ModelAdmin):
+class PhotoAdmin(
+    TrashesDeletesMixin,
+    ConcurrentEditMixin,
+    FoldedSearchMixin,
+    DistrictScopedMixin,
+    HistoryAdmin,
+    admin.ModelAdmin,
+):
     form = PhotoForm
     list_display = ["__str__", "observation", "taken_at"]
     list_select_related = ["observation__kehriz"]

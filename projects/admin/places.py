@@ -13,6 +13,7 @@ from projects.admin.common import (
 from projects.admin.concurrency import ConcurrentEditMixin
 from projects.admin.history import HistoryAdmin
 from projects.admin.imports import SpreadsheetImportMixin
+from projects.admin.trash import RefusesDeleteWhileUsedMixin
 from projects.models import (
     District,
     Village,
@@ -20,7 +21,8 @@ from projects.models import (
 
 
 @admin.register(District)
-class DistrictAdmin(FoldedSearchMixin, HistoryAdmin, LeafletGeoAdmin):
+class DistrictAdmin(RefusesDeleteWhileUsedMixin, FoldedSearchMixin, HistoryAdmin, LeafletGeoAdmin):
+    used_by = ["kehrizes", "villages", "projects", "reported_figures"]
     list_display = ["name_az", "name_en", "is_programme", "kehriz_count", "village_count"]
     list_filter = ["is_programme"]
     search_fields = ["name_az"]

@@ -9,6 +9,7 @@ from projects.admin.common import (
 )
 from projects.admin.concurrency import ConcurrentEditMixin
 from projects.admin.history import HistoryAdmin
+from projects.admin.trash import RefusesDeleteWhileUsedMixin
 from projects.models import (
     Kehriz,
     Project,
@@ -23,7 +24,10 @@ class ReportedFigureInline(admin.StackedInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(ConcurrentEditMixin, FoldedSearchMixin, HistoryAdmin, admin.ModelAdmin):
+class ProjectAdmin(
+    RefusesDeleteWhileUsedMixin, ConcurrentEditMixin, FoldedSearchMixin, HistoryAdmin, admin.ModelAdmin
+):
+    used_by = ["kehrizes", "reported_figures", "works"]
     list_display = ["name", "code", "donor", "implementing_agency", "start_date", "end_date", "kehriz_count"]
     list_filter = ["donor", "implementing_agency"]
     search_fields = ["name_az", "name_en"]

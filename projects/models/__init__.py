@@ -3,6 +3,7 @@ from .kehriz import Functionality, Kehriz, RestorationWork, Status, StatusEvent
 from .monitoring import DischargeMethod, FollowUp, MonitoringVisit, Observation, PersonMet, Photo
 from .places import District, Village
 from .programme import Project, ReportedFigure
+from .trash import TrashEntry, TrashFile
 
 __all__ = [
     "Currency",
@@ -21,5 +22,7 @@ __all__ = [
     "Status",
     "StatusEvent",
     "TimeStampedModel",
+    "TrashEntry",
+    "TrashFile",
     "Village",
 ]

@@ -39,12 +39,12 @@ from rest_framework.exceptions import (
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_gis.pagination import GeoJsonPagination
 
-from projects import exports, maplayer, roles, services, throttling
+from projects import exports, history, maplayer, roles, services, throttling, trash
 from projects import serializers as s
 from projects.filters import (
     DistrictFilterSet,
@@ -424,6 +424,37 @@ class RoleViewSet(ConditionalWritesMixin, AtomicWritesMixin, viewsets.ModelViewS
     def district_ids_of(self, obj):
         raise NotImplementedError
 
+    def perform_destroy(self, instance):
+        # A kəhriz, visit or photo goes to the trash (restorable in the admin), with what hangs on
+        # it; the kəhriz a deleted visit observed get their current state from what is left.
+        if type(instance) in trash.KINDS:
+            trash.move_to_trash(instance, self.request.user)
+        else:
+            instance.delete()
+
+
+class HistoryMixin:
+    """``GET …/{id}/history/``: the record's versions, newest first (signed-in users)."""
+
+    @extend_schema(
+        summary="The record's versions, newest first: who, when, through which door, what changed",
+        responses=s.VersionSerializer(many=True),
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        permission_classes=[IsAuthenticated],
+        pagination_class=Pagination,
+        filter_backends=[],
+    )
+    def history(self, request, *args, **kwargs):
+        record = self.get_object()
+        versions = history.versions_of(record)
+        page = self.paginate_queryset(versions)
+        data = s.VersionSerializer(history.versions_data(page, versions), many=True).data
+        return self.get_paginated_response(data)
+
 
 @extend_schema_view(
     list=extend_schema(summary="Districts with boundaries (GeoJSON; © OpenStreetMap contributors, ODbL)")
@@ -464,7 +495,7 @@ class ProjectViewSet(RoleViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="Kəhriz (GeoJSON FeatureCollection, paginated with a count)"))
-class KehrizViewSet(RoleViewSet):
+class KehrizViewSet(HistoryMixin, RoleViewSet):
     """Published kəhriz are public; everything else needs a login. Status changes go through
     ``POST …/{id}/status/`` so that every change is a recorded event."""
 
@@ -588,7 +619,7 @@ def idempotent_create_schema(serializer, what):
 
 
 @idempotent_create_schema(s.MonitoringVisitSerializer, "visit")
-class MonitoringVisitViewSet(IdempotentCreateMixin, RoleViewSet):
+class MonitoringVisitViewSet(HistoryMixin, IdempotentCreateMixin, RoleViewSet):
     """Monitoring visits with their observations nested. ``POST`` is idempotent: send the visit's
     own ``uuid``; sending it again returns the stored visit (200) and creates nothing."""
 
@@ -610,13 +641,6 @@ class MonitoringVisitViewSet(IdempotentCreateMixin, RoleViewSet):
 
     def perform_idempotent_create(self, serializer):
         return serializer.save(recorded_by=self.request.user)
-
-    def perform_destroy(self, instance):
-        # The visited kəhriz's functionality, last visit and discharge come from what is left.
-        kehriz_ids = set(instance.observations.values_list("kehriz_id", flat=True))
-        with transaction.atomic():
-            instance.delete()
-            services.refresh_current_state(kehriz_ids)
 
 
 class FollowUpViewSet(RoleViewSet):
