@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from projects import trash
 from projects.models import Kehriz, StatusEvent
 from projects.services import change_status, record_initial_status
 from tests import factories
@@ -20,8 +21,9 @@ D = datetime.date
 REGISTERED = sorted(
     model._meta.model_name for model in admin.site._registry if model._meta.app_label == "projects"
 )
-# Pages refused on purpose: the status history only grows through the status action.
-REFUSED = {("statusevent", "add")}
+# Pages refused on purpose: the status history only grows through the status action; the trash
+# is filled by deleting, never by adding.
+REFUSED = {("statusevent", "add"), ("trashentry", "add")}
 
 
 @pytest.fixture
@@ -45,6 +47,7 @@ def one_of_each(goranboy, media_in_tmp):
         "observation": observation,
         "followup": factories.FollowUpFactory(observation=observation),
         "photo": factories.PhotoFactory(observation=observation),
+        "trashentry": trash.move_to_trash(factories.PhotoFactory(observation=observation)),
     }
 
 

@@ -72,8 +72,9 @@ def test_lists_find_names_typed_without_azerbaijani_letters(manager, live_server
 
 def pick(browser, field_id, term, expected):
     """Type ``term`` into the select2 autocomplete of ``field_id`` and pick ``expected``."""
-    # select2 builds its box once the page's scripts have run: wait for it, not for the page.
-    container = WebDriverWait(browser, 10).until(
+    # select2 builds its box once the page's scripts have run: wait for it, not for the page
+    # (the observation page also builds two maps first; on a busy 2-core runner that took >10 s).
+    container = WebDriverWait(browser, 30).until(
         EC.presence_of_element_located((By.CSS_SELECTOR, f"#{field_id} + .select2-container"))
     )
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", container)

@@ -533,6 +533,9 @@ POSITIVE_MAKERS = {"Kehriz": kehriz, "RestorationWork": work, "PersonMet": perso
 POSITIVE_FIELDS = [
     (model.__name__, f.name)
     for model in apps.get_app_config("projects").get_models()
+    # Historical copies (django-simple-history) are written by the library from rows that
+    # passed these checks already.
+    if not model.__name__.startswith("Historical")
     for f in model._meta.get_fields()
     if isinstance(f, models.PositiveIntegerField | models.PositiveSmallIntegerField)
 ]
