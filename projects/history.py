@@ -16,6 +16,7 @@ Status events are not versioned: they are already an append-only history of the 
 import contextvars
 import sys
 from contextlib import contextmanager
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.db import models
@@ -25,6 +26,11 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
 _door = contextvars.ContextVar("kehriz_door", default=None)
+_reason = contextvars.ContextVar("kehriz_reason", default="")
+
+# An API client says why it changes a record with this header (UTF-8, percent-encoded as in a
+# URL: "Q%C9%99bul%20edildi"); the admin asks in the form.
+REASON_HEADER = "X-Change-Reason"
 
 # The header the field app sends with its requests, so that its visits are told from other API
 # clients' (projects/static/projects/field/field.js).
@@ -73,8 +79,12 @@ class DoorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        with door(door_of_request(request)):
-            return self.get_response(request)
+        token = _reason.set(unquote(request.headers.get(REASON_HEADER, ""))[:300])
+        try:
+            with door(door_of_request(request)):
+                return self.get_response(request)
+        finally:
+            _reason.reset(token)
 
 
 class DoorRecord(models.Model):
@@ -89,6 +99,8 @@ class DoorRecord(models.Model):
 @receiver(pre_create_historical_record)
 def record_door(sender, history_instance, **kwargs):
     history_instance.history_door = current_door()[:300]
+    if not history_instance.history_change_reason and _reason.get():
+        history_instance.history_change_reason = _reason.get()
 
 
 class KehrizHistoricalRecords(HistoricalRecords):

@@ -239,3 +239,22 @@ def test_an_api_delete_goes_to_the_trash(manager_client, kehriz):
     assert response.status_code == 204
     assert not Kehriz.objects.filter(pk=kehriz.pk).exists()
     assert TrashEntry.objects.get().label == str(kehriz)
+
+
+def test_a_reason_given_in_the_admin_or_the_api_is_kept_with_the_version(manager_client, kehriz):
+    url = reverse("admin:projects_kehriz_change", args=[kehriz.pk])
+    form = manager_client.get(url)
+    assert "history_reason" in form.content.decode()
+    data = admin_form_data(form)
+    data.update(households_served="40", history_reason="IOM hesabatı, mart 2024")
+    assert manager_client.post(url, data).status_code == 302
+    assert versions(kehriz)[-1].history_change_reason == "IOM hesabatı, mart 2024"
+
+    response = manager_client.patch(
+        reverse("projects:api-kehriz-detail", args=[kehriz.pk]),
+        {"households_served": 41},
+        content_type="application/json",
+        HTTP_X_CHANGE_REASON="S%C9%99hv%20d%C3%BCz%C9%99ldildi",  # "Səhv düzəldildi", percent-encoded
+    )
+    assert response.status_code == 200
+    assert versions(kehriz)[-1].history_change_reason == "Səhv düzəldildi"

@@ -9,11 +9,14 @@ change), its current state (computed from observations) and other read-only fiel
 are now.
 """
 
+from django import forms
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.gis.db.models import GeometryField
 from django.db.models import BooleanField, DateField, DateTimeField
 from django.http import Http404
 from django.utils import formats, timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -42,8 +45,43 @@ class ChangeDisplay(HistoricalRecordContextHelper):
         return value
 
 
+REASON = "history_reason"
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     """Put before the admin's other base (``ModelAdmin``, ``LeafletGeoAdmin``)."""
+
+    def _asks_reason(self, request, obj):
+        # A change form asks why (optional); the version keeps the answer.
+        opts = self.model._meta
+        url_name = getattr(getattr(request, "resolver_match", None), "url_name", None)
+        return obj is not None and url_name == f"{opts.app_label}_{opts.model_name}_change"
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self._asks_reason(request, obj):
+            return fieldsets
+        return [*fieldsets, (_("Why"), {"fields": [REASON]})]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if not self._asks_reason(request, obj) or ("fields" in kwargs and kwargs["fields"] is None):
+            return super().get_form(request, obj, change=change, **kwargs)
+        fields = (
+            kwargs["fields"] if "fields" in kwargs else flatten_fieldsets(self.get_fieldsets(request, obj))
+        )
+        if REASON not in fields:
+            return super().get_form(request, obj, change=change, **kwargs)
+        kwargs["fields"] = [name for name in fields if name != REASON]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        reason = forms.CharField(
+            label=_("Reason for this change"),
+            required=False,
+            max_length=300,
+            help_text=_(
+                "Optional: why, e.g. the report a corrected figure comes from. Kept with this version."
+            ),
+        )
+        return type(form.__name__, (form,), {REASON: reason, "__module__": __name__})
 
     object_history_list_template = "admin/projects/history_list.html"
     object_history_form_template = "admin/projects/history_form.html"
@@ -77,6 +115,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_model(self, request, obj, form, change):
+        if form.cleaned_data.get(REASON):
+            obj._change_reason = form.cleaned_data[REASON]
         match = getattr(request, "resolver_match", None)
         if match and match.url_name and match.url_name.endswith("_simple_history"):
             # A revert: the version's values for the fields on the form; every other field
