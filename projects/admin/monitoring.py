@@ -273,15 +273,9 @@ class ObservationAdmin(
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-@admin.register(FollowUp)
-class FollowUpAdmin(
-    ConcurrentEditMixin, FoldedSearchMixin, DistrictScopedMixin, HistoryAdmin, admin.ModelAdmin
-):
-    list_display = ["action", "kehriz", "responsible", "due_date", "done", "done_on"]
-    list_filter = ["done", FollowUpDistrictFilter]
-    list_select_related = ["observation__kehriz"]
-    search_fields = ["action", "observation__kehriz__name"]
-    autocomplete_fields = ["observation"]
+class OnObservationMixin:
+    """Follow-ups and photos: in a field officer's districts through their observation's kəhriz,
+    and offered only such observations."""
 
     def district_ids_of(self, obj):
         return {obj.observation.kehriz.district_id}
@@ -293,6 +287,22 @@ class FollowUpAdmin(
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+
+@admin.register(FollowUp)
+class FollowUpAdmin(
+    OnObservationMixin,
+    ConcurrentEditMixin,
+    FoldedSearchMixin,
+    DistrictScopedMixin,
+    HistoryAdmin,
+    admin.ModelAdmin,
+):
+    list_display = ["action", "kehriz", "responsible", "due_date", "done", "done_on"]
+    list_filter = ["done", FollowUpDistrictFilter]
+    list_select_related = ["observation__kehriz"]
+    search_fields = ["action", "observation__kehriz__name"]
+    autocomplete_fields = ["observation"]
+
     @admin.display(description=_("kəhriz"), ordering="observation__kehriz__name")
     def kehriz(self, obj):
         return obj.observation.kehriz.name
@@ -301,6 +311,7 @@ class FollowUpAdmin(
 @admin.register(Photo)
 class PhotoAdmin(
     TrashesDeletesMixin,
+    OnObservationMixin,
     ConcurrentEditMixin,
     FoldedSearchMixin,
     DistrictScopedMixin,
@@ -315,13 +326,3 @@ class PhotoAdmin(
     ordering = ["-id"]
     search_fields = ["caption", "observation__kehriz__name"]
     autocomplete_fields = ["observation"]
-
-    def district_ids_of(self, obj):
-        return {obj.observation.kehriz.district_id}
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "observation":
-            kwargs = limit_to_officer_districts(
-                request, "observation", kwargs, Observation.objects.all(), "kehriz__district"
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
