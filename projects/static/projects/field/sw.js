@@ -13,21 +13,39 @@ var CACHE = "kehriz-field-" + CONFIG.version;
 // How long to wait for the network before using the copy on the phone (one bar of signal).
 var NETWORK_TIMEOUT_MS = 6000;
 
+/* A new version installs only whole: its scripts and styles, and the app page of this version
+ * (whose script and style addresses are this version's). When the page cannot be fetched (the
+ * session has expired, the server fails, no signal), the install fails and is tried again on a
+ * later visit: the version the phone has stays active, with its cache, so the app keeps opening
+ * offline with its queue. The kəhriz list is data: when it cannot be fetched, the copy the phone
+ * kept moves to the new version. A failed install removes the cache it had started. */
 self.addEventListener("install", function (event) {
   event.waitUntil(
     caches.open(CACHE).then(function (cache) {
       return cache.addAll(CONFIG.static.concat([CONFIG.manifest])).then(function () {
-        // The page and the list need the login: keep them when they answer, but do not fail the
-        // install when they do not (they are kept again on every visit online).
-        return Promise.all([CONFIG.app, CONFIG.kehriz].map(function (url) {
-          return fetch(url, { credentials: "same-origin" }).then(function (response) {
-            if (keepable(response)) return cache.put(url, response);
-          }).catch(function () {});
-        }));
+        return fetchInto(cache, CONFIG.app, false);
+      }).then(function () {
+        return fetchInto(cache, CONFIG.kehriz, true);
       });
-    }).then(function () { return self.skipWaiting(); })
+    }).then(function () { return self.skipWaiting(); }, function (error) {
+      return caches.delete(CACHE).then(function () { throw error; });
+    })
   );
 });
+
+/* Keep ``url`` in ``cache`` from the network; else, when ``carryOver``, the copy another version
+ * of the app kept (none: nothing to carry, which a first install may meet); else fail. */
+function fetchInto(cache, url, carryOver) {
+  return fetch(url, { credentials: "same-origin" }).then(function (response) {
+    if (!keepable(response)) throw new Error("not kept: " + url + " answered " + response.status);
+    return cache.put(url, response);
+  }).catch(function (error) {
+    if (!carryOver) throw error;
+    return caches.match(url).then(function (kept) {
+      if (kept) return cache.put(url, kept);
+    });
+  });
+}
 
 self.addEventListener("activate", function (event) {
   event.waitUntil(

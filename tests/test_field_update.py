@@ -1,0 +1,105 @@
+"""A new version of the field app that reaches a phone while the officer's session has expired
+must not wipe the offline app: the phone keeps opening the version it has, with its queue, until
+the new one can be installed whole; the queued visit goes once the officer signs in again."""
+
+import pytest
+from django.contrib.sessions.models import Session
+from selenium.webdriver.common.by import By
+
+from projects.models import MonitoringVisit
+from projects.views import field
+from tests.browser import screenshot
+from tests.test_field_browser import (  # noqa: F401 (fixtures)
+    HERE,
+    PASSWORD,
+    VISITS,
+    districts_and_roles,
+    log_quick_visit,
+    officer,
+    places,
+    proxy,
+    quick_retries,
+    set_position,
+    sign_in,
+    state,
+    wait,
+    wait_offline_ready,
+    wait_ready,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def deploy_a_new_version(monkeypatch):
+    """What a deployment changes for the phone: the service worker's script (and its version)."""
+    read = field._read_static
+
+    def changed(path):
+        body = read(path)
+        return body + b"\n// a new version\n" if path == field.SERVICE_WORKER else body
+
+    monkeypatch.setattr(field, "_read_static", changed)
+
+
+def update_service_worker(driver):
+    """Ask the browser to look for a new service worker now, and wait until it has installed it
+    or given it up. Returns the names of the caches the phone then keeps."""
+    return driver.execute_async_script(
+        """
+        var done = arguments[arguments.length - 1];
+        navigator.serviceWorker.getRegistration().then(function (registration) {
+          return registration.update().catch(function () {}).then(function () {
+            return new Promise(function (resolve) {
+              (function settle() {
+                if (!registration.installing && !registration.waiting) return resolve();
+                setTimeout(settle, 100);
+              })();
+            });
+          });
+        }).then(function () { return caches.keys(); }).then(done, function (e) { done(String(e)); });
+        """
+    )
+
+
+def test_an_update_while_signed_out_keeps_the_offline_app_and_its_queue(
+    browser, live_server, proxy, officer, places, monkeypatch
+):
+    set_position(browser, proxy.url, HERE)
+    sign_in(browser, proxy)
+    wait_offline_ready(browser)
+    before = update_service_worker(browser)
+
+    proxy.mode = "offline"
+    log_quick_visit(browser, "Yeniləmədən əvvəl", "karvansara", "Karvansara")
+    wait(browser, lambda d: state(d, "waiting") == "1")
+
+    # Back in signal, but the session has expired, and a new version has been deployed.
+    proxy.mode = "online"
+    Session.objects.all().delete()
+    deploy_a_new_version(monkeypatch)
+    after = update_service_worker(browser)
+    assert after == before, "the new version could not keep the app page: the old one stays"
+
+    # Then the signal goes again: the app still opens, with its queue, and records.
+    proxy.mode = "offline"
+    browser.get(f"{proxy.url}/field/")
+    wait_ready(browser)
+    assert state(browser, "waiting") == "1"
+    log_quick_visit(browser, "Yeniləmədən sonra", "karvansara", "Karvansara")
+    wait(browser, lambda d: state(d, "waiting") == "2")
+    screenshot(browser, "field-update-signed-out-offline")
+
+    # Signal and a new sign-in: both visits go, once each, and the new version installs.
+    proxy.mode = "online"
+    browser.get(f"{proxy.url}/field/login/?next=/field/")
+    browser.find_element(By.ID, "id_username").send_keys("kamala")
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, ".field-login button[type=submit]").click()
+    wait_ready(browser)
+    wait(browser, lambda d: state(d, "waiting") == "0", timeout=60, message="both sent")
+    assert sorted(MonitoringVisit.objects.values_list("title", flat=True)) == [
+        "Yeniləmədən sonra",
+        "Yeniləmədən əvvəl",
+    ]
+    assert proxy.posts(VISITS).count(201) == 2
+    assert update_service_worker(browser) != before  # the new version, now whole
