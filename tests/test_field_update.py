@@ -64,10 +64,10 @@ def update_service_worker(driver):
 def test_an_update_while_signed_out_keeps_the_offline_app_and_its_queue(
     browser,
     live_server,
-    proxy,
-    officer,
-    places,
-    monkeypatch,  # noqa: F811
+    proxy,  # noqa: F811
+    officer,  # noqa: F811
+    places,  # noqa: F811
+    monkeypatch,
 ):
     set_position(browser, proxy.url, HERE)
     sign_in(browser, proxy)
