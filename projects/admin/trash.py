@@ -73,6 +73,10 @@ class TrashEntryAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = ["restore_selected"]
 
+    def changelist_view(self, request, extra_context=None):
+        title = _("Trash: deleted records, to restore or to purge")
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
     def has_add_permission(self, request):
         return False
 
