@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from projects.views import api, csp, dashboard, district, field, kehriz, pages, photos
+from projects.views import api, csp, dashboard, district, field, kehriz, ogcapi, pages, photos
 
 app_name = "projects"
 
@@ -45,6 +45,8 @@ urlpatterns = [
         name="api-export",
     ),
     path("api/v1/", include(router.urls)),
+    # OGC API – Features (read-only live layers for QGIS and other GIS programs).
+    path("ogc/", include(ogcapi.urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up code as a script of its own (?script): the page
     # needs no inline script under the Content-Security-Policy.
