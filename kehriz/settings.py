@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "rest_framework_gis",
+    "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "projects.apps.AxesConfig",  # django-axes
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, as django-cors-headers asks: it answers CORS preflights before anything else can.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -225,6 +228,23 @@ CONTENT_SECURITY_POLICY = {
         **({"report-uri": [CSP_REPORT_URI]} if CSP_REPORT_URI else {}),
     },
 }
+
+# Cross-origin reads (django-cors-headers): any web page may read the public, read-only layers
+# with GET/HEAD/OPTIONS and no credentials: the map layers, the public kəhriz exports and the
+# OGC API. Nothing else (the rest of /api/, the admin, the field app) gets CORS headers, so
+# browsers keep other sites from reading them. No Allow-Credentials: a browser never lets another
+# site read an answer made with the visitor's cookies, so another site reads what the public sees.
+CORS_URLS_REGEX = (
+    r"^/(ogc/.*"
+    r"|api/v1/kehriz/(map|routes)/"
+    r"|api/v1/districts/boundaries/"
+    r"|api/v1/exports/kehriz(_routes)?\.[a-z]+)$"
+)
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+# Scripts may read the ETag (to send If-None-Match) and an export's file name.
+CORS_EXPOSE_HEADERS = ["ETag", "Content-Disposition"]
 
 # Login lockout (django-axes) on every login form that goes through authenticate(): the admin's
 # and the field app's. AXES_FAILURE_LIMIT failures for one user name from one address lock that
