@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from projects.geo import rfc7946_wound
 from projects.models import District
 from projects.text import fold
 
@@ -59,6 +60,9 @@ class Command(BaseCommand):
                     geometry = geometry.make_valid()
                     if geometry.geom_type == "Polygon":
                         geometry = MultiPolygon(geometry, srid=4326)
+                # Rings as RFC 7946 winds them (exterior counterclockwise), whatever the file's
+                # order: the API and the map layers serve the stored rings as they are.
+                geometry = rfc7946_wound(geometry)
                 defaults = {
                     "name_az": name_az,
                     "name_en": (props.get("name_en") or "").strip(),
