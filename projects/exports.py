@@ -6,7 +6,7 @@ so an export shows exactly what the map shows. The rows are built with a fixed n
 """
 
 import csv
-import html
+import datetime
 import io
 import json
 import os
@@ -43,8 +43,13 @@ KML_COLOURS = {
 # --- Rows ---------------------------------------------------------------------------------------
 
 
+# Coordinates in every export: 6 decimals (about 0.1 m), so that a CSV, a GeoJSON and a KML of the
+# same kəhriz give the same numbers. (The map layer sends 5: it only draws markers.)
+PRECISION = 6
+
+
 def _coordinates(point):
-    return (round(point.x, 6), round(point.y, 6)) if point else ("", "")
+    return (round(point.x, PRECISION), round(point.y, PRECISION)) if point else (None, None)
 
 
 def kehriz_rows(queryset):
@@ -66,30 +71,30 @@ def kehriz_rows(queryset):
             "route_wkt": k.route.wkt if k.route else "",
             "location_is_approximate": yes_no(k.location_is_approximate),
             "location_source": k.location_source,
-            "gallery_length_m": plain(k.gallery_length_m),
-            "shaft_count": plain(k.shaft_count),
-            "mother_well_depth_m": plain(k.mother_well_depth_m),
+            "gallery_length_m": k.gallery_length_m,
+            "shaft_count": k.shaft_count,
+            "mother_well_depth_m": k.mother_well_depth_m,
             "use_drinking": yes_no(k.use_drinking),
             "use_irrigation": yes_no(k.use_irrigation),
             "use_livestock": yes_no(k.use_livestock),
-            "households_served": plain(k.households_served),
-            "people_served": plain(k.people_served),
-            "idp_households_served": plain(k.idp_households_served),
-            "irrigated_area_ha": plain(k.irrigated_area_ha),
+            "households_served": k.households_served,
+            "people_served": k.people_served,
+            "idp_households_served": k.idp_households_served,
+            "irrigated_area_ha": k.irrigated_area_ha,
             "figures_are_approximate": yes_no(k.figures_are_approximate),
             "committee_name": k.committee_name,
-            "committee_members": plain(k.committee_members),
-            "committee_women": plain(k.committee_women),
+            "committee_members": k.committee_members,
+            "committee_women": k.committee_women,
             "committee_chair_is_woman": yes_no(k.committee_chair_is_woman),
             "status": k.status,
-            "status_changed_on": plain(k.status_changed_on),
+            "status_changed_on": k.status_changed_on,
             "projects": ";".join(p.code for p in k.projects.all()),
             "is_published": yes_no(k.is_published),
             "notes": k.notes,
             "source": k.source,
             "functionality": k.functionality,
-            "last_visit_on": plain(k.last_visit_on),
-            "last_discharge_lps": plain(k.last_discharge_lps),
+            "last_visit_on": k.last_visit_on,
+            "last_discharge_lps": k.last_discharge_lps,
             "is_synthetic": yes_no(k.is_synthetic),
         }
 
@@ -121,13 +126,13 @@ def observation_rows(kehriz_queryset):
         yield {
             "visit_uuid": str(o.visit.uuid),
             "visit_title": o.visit.title,
-            "visit_start_date": plain(o.visit.start_date),
-            "visit_end_date": plain(o.visit.end_date),
+            "visit_start_date": o.visit.start_date,
+            "visit_end_date": o.visit.end_date,
             "visit_organisations": o.visit.organisations,
             "kehriz_code": o.kehriz.code,
-            "observed_on": plain(o.observed_on),
+            "observed_on": o.observed_on,
             "functionality": o.functionality,
-            "discharge_lps": plain(o.discharge_lps),
+            "discharge_lps": o.discharge_lps,
             "discharge_method": o.discharge_method,
             "works_progress": o.works_progress,
             "findings": o.findings,
@@ -153,8 +158,8 @@ def visit_rows(kehriz_queryset):
         yield {
             "uuid": str(v.uuid),
             "title": v.title,
-            "start_date": plain(v.start_date),
-            "end_date": plain(v.end_date),
+            "start_date": v.start_date,
+            "end_date": v.end_date,
             "dates_are_approximate": yes_no(v.dates_are_approximate),
             "purpose": v.purpose,
             "organisations": v.organisations,
@@ -177,12 +182,12 @@ def work_rows(kehriz_queryset):
             "project": w.project.code if w.project else "",
             "done_by": w.done_by,
             "team_name": w.team_name,
-            "start_date": plain(w.start_date),
-            "end_date": plain(w.end_date),
-            "gallery_cleaned_m": plain(w.gallery_cleaned_m),
-            "shafts_rehabilitated": plain(w.shafts_rehabilitated),
-            "rings_installed": plain(w.rings_installed),
-            "cost": plain(w.cost),
+            "start_date": w.start_date,
+            "end_date": w.end_date,
+            "gallery_cleaned_m": w.gallery_cleaned_m,
+            "shafts_rehabilitated": w.shafts_rehabilitated,
+            "rings_installed": w.rings_installed,
+            "cost": w.cost,
             "currency": w.currency,
             "description": w.description,
         }
@@ -201,7 +206,8 @@ TABLES = {
 
 
 def _excel_safe(value):
-    """Keep a spreadsheet from running text that looks like a formula (CSV injection)."""
+    """Keep a spreadsheet from running text that looks like a formula (CSV injection): CSV has no
+    cell types, so such text gets a leading ' (the importer takes it off again)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
         return "'" + value
     return value
@@ -215,15 +221,32 @@ def _is_number(text):
     return True
 
 
-def to_csv(kind, kehriz_queryset):
+def to_csv(kind, kehriz_queryset, *, hxl=False):
+    """One kind as CSV; with ``hxl``, the HXL hashtag row (tabular.Column.hxl) under the header."""
     columns, rows = TABLES[kind]
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so that Excel opens UTF-8 (ə, ğ, ş) correctly
     writer = csv.DictWriter(buffer, fieldnames=names(columns), lineterminator="\r\n")
     writer.writeheader()
+    if hxl:
+        writer.writerow({column.name: column.hxl for column in columns})
     for row in rows(kehriz_queryset):
-        writer.writerow({key: _excel_safe(value) for key, value in row.items()})
+        writer.writerow({key: _excel_safe(plain(value)) for key, value in row.items()})
     return buffer.getvalue().encode("utf-8")
+
+
+XLSX_DATE_FORMAT = "yyyy-mm-dd"
+
+
+def _xlsx_row(sheet, values):
+    """Append one row of typed cells: dates as date cells, numbers as numbers, empty as empty, and
+    text as a string cell even when it starts with = + - @ (never a formula, and no visible ')."""
+    sheet.append([None if value == "" else value for value in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+        elif isinstance(cell.value, datetime.date):
+            cell.number_format = XLSX_DATE_FORMAT
 
 
 def to_xlsx(kinds, kehriz_queryset):
@@ -240,7 +263,7 @@ def to_xlsx(kinds, kehriz_queryset):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows(kehriz_queryset):
-            sheet.append([_excel_safe(row[name]) for name in names(columns)])
+            _xlsx_row(sheet, [row[name] for name in names(columns)])
         sheet.freeze_panes = "A2"
     about = workbook.create_sheet("about")
     about.append([_("Exported from Kəhriz")])
@@ -250,12 +273,42 @@ def to_xlsx(kinds, kehriz_queryset):
     return buffer.getvalue()
 
 
+# The properties of a kəhriz in GeoJSON, KML and GeoPackage, with their types: "string", "int",
+# "double", "date" (ISO text in GeoJSON and KML, which has no date type) and "bool".
+PROPERTIES = {
+    "code": "string",
+    "name": "string",
+    "district": "string",
+    "village": "string",
+    "status": "string",
+    "functionality": "string",
+    "last_visit_on": "date",
+    "households_served": "int",
+    "people_served": "int",
+    "gallery_length_m": "double",
+    "last_discharge_lps": "double",
+    "is_synthetic": "bool",
+}
+
+
 def _properties(row):
-    keep = ("code", "name", "district", "village", "status", "functionality", "last_visit_on", "is_synthetic")
-    properties = {key: row[key] for key in keep}
-    for key in ("households_served", "people_served", "gallery_length_m", "last_discharge_lps"):
+    """A kəhriz's properties as JSON values: numbers as numbers, booleans as booleans, dates as
+    ISO text; None when unknown."""
+    properties = {}
+    for key, kind in PROPERTIES.items():
         value = row[key]
-        properties[key] = float(value) if value != "" else None
+        if value is None or value == "":
+            properties[key] = None if kind != "string" else ""
+        elif kind == "int":
+            properties[key] = int(value)
+        elif kind == "double":
+            properties[key] = float(value)
+        elif kind == "date":
+            properties[key] = value.isoformat()
+        elif kind == "bool":
+            properties[key] = value == "yes"
+        else:
+            properties[key] = value
     return properties
 
 
@@ -270,13 +323,29 @@ def to_geojson(kehriz_queryset):
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [outlet.x, outlet.y]},
+            "geometry": {"type": "Point", "coordinates": list(_coordinates(outlet))},
             "properties": _properties(row),
         }
         for row, outlet in _features(kehriz_queryset)
     ]
     collection = {"type": "FeatureCollection", "attribution": ATTRIBUTION, "features": features}
     return json.dumps(collection, ensure_ascii=False).encode("utf-8")
+
+
+# KML's SimpleField types (OGC KML 2.2, kml:SimpleField): GDAL reads them as typed fields.
+KML_TYPES = {"string": "string", "int": "int", "double": "double", "date": "string", "bool": "bool"}
+# A KML description is shown as HTML by Google Earth: ours is plain text, and these characters of
+# a name in it are replaced by look-alikes so that no markup can come from the data. (The name
+# and the data fields keep every character.)
+_NO_MARKUP = str.maketrans({"<": "‹", ">": "›"})
+
+
+def _kml_value(value):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"  # xsd:boolean; GDAL's LIBKML reads 1/0 (not true/false)
+    return str(value)
 
 
 def to_kml(kehriz_queryset):
@@ -287,29 +356,34 @@ def to_kml(kehriz_queryset):
         f"</IconStyle><LabelStyle><scale>0.8</scale></LabelStyle></Style>"
         for status, colour in KML_COLOURS.items()
     )
+    schema = (
+        '<Schema name="kehriz" id="kehriz">'
+        + "".join(
+            f'<SimpleField type="{KML_TYPES[kind]}" name="{name}"></SimpleField>'
+            for name, kind in PROPERTIES.items()
+        )
+        + "</Schema>"
+    )
     placemarks = []
     for row, outlet in _features(kehriz_queryset):
         data = "".join(
-            f'<Data name="{escape(key)}"><value>{escape("" if value is None else str(value))}</value></Data>'
+            f'<SimpleData name="{escape(key)}">{escape(text)}</SimpleData>'
             for key, value in _properties(row).items()
+            if (text := _kml_value(value)) is not None
         )
-        # A description is HTML to Google Earth: its text is escaped as HTML, then as XML, so
-        # that markup in a name shows as text. Names and data values are plain text in KML.
-        description = escape(
-            html.escape(
-                f"{row['village'] or '—'}, {row['district']} · {labels.get(row['status'], row['status'])}",
-                quote=False,
-            )
-        )
+        status = labels.get(row["status"], row["status"])
+        description = escape(f"{row['village'] or '—'}, {row['district']} · {status}".translate(_NO_MARKUP))
+        lon, lat = _coordinates(outlet)
         placemarks.append(
             f"<Placemark><name>{escape(row['name'])}</name><description>{description}</description>"
-            f"<styleUrl>#{row['status']}</styleUrl><ExtendedData>{data}</ExtendedData>"
-            f"<Point><coordinates>{outlet.x:.6f},{outlet.y:.6f}</coordinates></Point></Placemark>"
+            f'<styleUrl>#{row["status"]}</styleUrl><ExtendedData><SchemaData schemaUrl="#kehriz">{data}'
+            f"</SchemaData></ExtendedData>"
+            f"<Point><coordinates>{lon:.{PRECISION}f},{lat:.{PRECISION}f}</coordinates></Point></Placemark>"
         )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
-        f"<name>Kəhriz</name><description>{escape(ATTRIBUTION)}</description>{styles}"
+        f"<name>Kəhriz</name><description>{escape(ATTRIBUTION)}</description>{schema}{styles}"
         + "".join(placemarks)
         + "</Document></kml>"
     ).encode("utf-8")
@@ -329,22 +403,12 @@ def to_geopackage(kehriz_queryset):
         wgs84.ImportFromEPSG(4326)
         wgs84.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
         points = source.CreateLayer("kehriz", wgs84, ogr.wkbPoint)
-        fields = [
-            ("code", ogr.OFTString),
-            ("name", ogr.OFTString),
-            ("district", ogr.OFTString),
-            ("village", ogr.OFTString),
-            ("status", ogr.OFTString),
-            ("functionality", ogr.OFTString),
-            ("last_visit_on", ogr.OFTString),
-            ("households_served", ogr.OFTReal),
-            ("people_served", ogr.OFTReal),
-            ("gallery_length_m", ogr.OFTReal),
-            ("last_discharge_lps", ogr.OFTReal),
-            ("is_synthetic", ogr.OFTString),
-        ]
-        for name, kind in fields:
-            points.CreateField(ogr.FieldDefn(name, kind))
+        types = {"string": ogr.OFTString, "int": ogr.OFTInteger, "double": ogr.OFTReal, "date": ogr.OFTDate}
+        for name, kind in PROPERTIES.items():
+            field = ogr.FieldDefn(name, types.get(kind, ogr.OFTInteger))
+            if kind == "bool":
+                field.SetSubType(ogr.OFSTBoolean)
+            points.CreateField(field)
         routes = source.CreateLayer("kehriz_routes", wgs84, ogr.wkbLineString)
         routes.CreateField(ogr.FieldDefn("code", ogr.OFTString))
         source.StartTransaction()
@@ -352,8 +416,10 @@ def to_geopackage(kehriz_queryset):
             feature = ogr.Feature(points.GetLayerDefn())
             for name, value in _properties(row).items():
                 if value is not None and value != "":
-                    feature.SetField(name, value)
-            feature.SetGeometry(ogr.CreateGeometryFromWkb(bytes(outlet.wkb)))
+                    feature.SetField(name, int(value) if isinstance(value, bool) else value)
+            point = ogr.Geometry(ogr.wkbPoint)
+            point.AddPoint_2D(*_coordinates(outlet))
+            feature.SetGeometry(point)
             points.CreateFeature(feature)
         for code, route in kehriz_queryset.filter(route__isnull=False).values_list("code", "route"):
             feature = ogr.Feature(routes.GetLayerDefn())
@@ -388,10 +454,11 @@ KINDS_BY_FORMAT = {
 PUBLIC_KINDS = {"kehriz"}
 
 
-def render(fmt, kind, kehriz_queryset):
-    """The file's bytes, for a format and a kind of rows of the given kəhriz."""
+def render(fmt, kind, kehriz_queryset, *, hxl=False):
+    """The file's bytes, for a format and a kind of rows of the given kəhriz; ``hxl``: CSV with
+    the HXL hashtag row."""
     if fmt == "csv":
-        return to_csv(kind, kehriz_queryset)
+        return to_csv(kind, kehriz_queryset, hxl=hxl)
     if fmt == "xlsx":
         return to_xlsx(list(TABLES) if kind == "all" else [kind], kehriz_queryset)
     if fmt == "geojson":

@@ -396,9 +396,7 @@ def test_kml_is_styled_by_status(data, viewer_client):
     placemarks = list(document.iter(f"{KML}Placemark"))
     assert len(placemarks) == len(status_of)
     for placemark in placemarks:
-        code = next(
-            d.findtext(f"{KML}value") for d in placemark.iter(f"{KML}Data") if d.get("name") == "code"
-        )
+        code = next(d.text for d in placemark.iter(f"{KML}SimpleData") if d.get("name") == "code")
         assert placemark.findtext(f"{KML}styleUrl") == f"#{status_of[code]}", code
 
 

@@ -734,7 +734,7 @@ class ExportView(_Layer):
         queryset, error = _filtered(request)
         if error:
             return error
-        body = exports.render(fmt, kind, queryset)
+        body = exports.render(fmt, kind, queryset, hxl=request.GET.get("hxl") in ("1", "true"))
         response = HttpResponse(body, content_type=exports.FORMATS[fmt])
         stamp = timezone.localdate().isoformat()
         name = "kehriz" if kind == "kehriz" else f"kehriz-{kind}"
