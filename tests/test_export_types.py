@@ -267,6 +267,15 @@ def test_load_districts_winds_a_file_wound_the_other_way(tmp_path, viewer_client
     assert agdam.boundary.equals(District.objects.get(pk=agdam.pk).boundary)
 
 
+def test_a_boundary_drawn_the_other_way_is_stored_wound_as_rfc7946_says(viewer_client):
+    """A data manager who redraws a district in the admin may draw it clockwise."""
+    qazax = District.objects.get(osm_id=factories.QAZAX)
+    qazax.boundary = clockwise(qazax.boundary)
+    qazax.save()
+    url = reverse("projects:api-district-boundaries") + f"?district={qazax.slug}"
+    assert wound_as_rfc7946(viewer_client.get(url).json()["features"][0]["geometry"]) == []
+
+
 def test_the_migration_rewinds_boundaries_stored_the_other_way(viewer_client):
     migration = importlib.import_module("projects.migrations.0015_district_boundaries_rfc7946_winding")
     cebrayil = District.objects.get(osm_id=factories.CEBRAYIL)

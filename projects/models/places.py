@@ -71,6 +71,15 @@ class District(SearchableModel):
                 return self.name_az[: -len(suffix)]
         return self.name_az
 
+    def save(self, *args, **kwargs):
+        # However the boundary was drawn (the admin's map, a file), it is stored wound as RFC 7946
+        # says, so every GeoJSON we serve of it is.
+        if self.boundary:
+            from projects.geo import rfc7946_wound
+
+            self.boundary = rfc7946_wound(self.boundary)
+        super().save(*args, **kwargs)
+
     def search_names(self):
         return [
             self.name_az,
