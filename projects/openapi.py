@@ -1,12 +1,40 @@
-"""Corrections to the generated OpenAPI schema (drf-spectacular postprocessing hooks), and the
-schema class of the model viewsets, which documents their conditional writes."""
+"""The API's OpenAPI contract: what a client generator (openapi-python-client) and a fuzzer
+(schemathesis) read.
 
+- ``ApiSchema``, every view's schema class: each operation lists every error it can answer with
+  its body (400 and 403 with messages by field, 401/404/409/412/415/429 with ``detail``).
+- ``ConditionalWritesSchema``, the model viewsets': their ETag, If-Match and 412.
+- Postprocessing hooks: nullable GeoJSON geometries, and names that do not depend on the
+  request's language (no translated ``title`` for a generator to name a class after)."""
+
+import re
+
+from drf_spectacular.contrib.rest_framework_gis import GeoFeatureModelSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 
 # GeoJSON features whose geometry may be null (GeoJSON allows it): a kəhriz whose outlet has not
 # been located yet. drf-spectacular's djangorestframework-gis support always describes an object.
-NULLABLE_GEOMETRIES = ["Kehriz"]
+NULLABLE_GEOMETRIES = ["Kehriz", "KehrizRequest", "PatchedKehrizRequest"]
+
+
+class GeoFeatureSchema(GeoFeatureModelSerializerExtension):
+    """drf-spectacular's GeoJSON Feature schema, for requests too: a Feature sent to the API has
+    no ``id`` (the server gives it), which the stock extension expects to find."""
+
+    priority = 1
+
+    def map_serializer(self, auto_schema, direction):
+        id_field = self.target.Meta.id_field
+        if direction != "request" or not id_field:
+            return super().map_serializer(auto_schema, direction)
+        base_schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        base_schema["properties"].setdefault(id_field, {})
+        schema = self.map_geo_feature_model_serializer(self.target, base_schema)
+        schema["properties"].pop("id", None)
+        return schema
 
 
 def nullable_geometries(result, generator, request, public):
@@ -16,6 +44,136 @@ def nullable_geometries(result, generator, request, public):
         if geometry is not None:
             geometry["nullable"] = True
     return result
+
+
+SCHEMA_KEYS = {"type", "$ref", "allOf", "oneOf", "anyOf", "enum"}
+
+
+def language_free_names(result, generator, request, public):
+    """The schema has the same structure and names whatever the request's language; only
+    descriptions are translated. drf-spectacular gives a field its verbose name (translated) as
+    ``title`` where it differs from the field's name, which generators turn into class and module
+    names (``V1KehrizListBəRpaStatusu``), and then wraps a reference in ``allOf`` to hold it. Drop
+    every schema's title (the document's own stays) and unwrap what only held one."""
+
+    def clean(node):
+        if isinstance(node, list):
+            return [clean(value) for value in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: clean(value) for key, value in node.items()}
+        if isinstance(node.get("title"), str) and SCHEMA_KEYS & set(node):
+            del node["title"]
+        if set(node) == {"allOf"} and len(node["allOf"]) == 1:
+            return node["allOf"][0]
+        return node
+
+    result["paths"] = clean(result.get("paths", {}))
+    result["components"] = clean(result.get("components", {}))
+    # Messages by field: any field name, each with its messages (or nested errors by position).
+    schemas = result.get("components", {}).get("schemas", {})
+    if "FieldErrors" in schemas:
+        schemas["FieldErrors"]["additionalProperties"] = {}
+    return result
+
+
+# --- Errors -------------------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """An error answer: what went wrong, in the request's language."""
+
+    detail = serializers.CharField()
+
+
+class FieldErrorsSerializer(serializers.Serializer):
+    """Messages by field, in the request's language: ``{"field": ["message", …]}``; nested
+    records' errors by position (``{"observations": {"0": {"kehriz": ["…"]}}}``); errors not
+    tied to a field under ``non_field_errors``; a body that could not be read under ``detail``."""
+
+    detail = serializers.CharField(required=False)
+    non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class FilterErrorsSerializer(serializers.Serializer):
+    """The map layers' and exports' answer to filters they did not understand: by parameter, each
+    message named by the filter's label (``{"errors": {"status": [{"message": "…", "code": "…"}]}}``)."""
+
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.DictField()))
+
+
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds to wait before the next request.",
+)
+BODY_METHODS = ("POST", "PUT", "PATCH")
+ERRORS = {
+    "400": OpenApiResponse(
+        FieldErrorsSerializer,
+        description="Not valid (a field, a filter, or a body that is not JSON): messages by field.",
+    ),
+    "401": OpenApiResponse(
+        ErrorSerializer,
+        description="Not signed in, or the token is not valid (WWW-Authenticate names the scheme).",
+    ),
+    "403": OpenApiResponse(
+        FieldErrorsSerializer,
+        description=(
+            "Your role does not allow this: `detail` says why. A field officer's write for a kəhriz "
+            "outside their districts answers the messages by field, like a 400."
+        ),
+    ),
+    "404": OpenApiResponse(ErrorSerializer, description="No such record (or page) that you may see."),
+    "409": OpenApiResponse(
+        ErrorSerializer,
+        description="The record cannot be deleted while other records depend on it: `detail` names them.",
+    ),
+    "415": OpenApiResponse(
+        ErrorSerializer, description="The body is not in a media type this operation takes."
+    ),
+    "429": OpenApiResponse(
+        ErrorSerializer, description="Too many requests: wait as long as Retry-After says, then resend."
+    ),
+}
+
+
+class ApiSchema(AutoSchema):
+    """Every operation documents every error it can answer, with its body, so that a generated
+    client can read each one and a fuzzer can tell an undocumented answer from a documented one."""
+
+    def _error_codes(self):
+        view = self.view
+        codes = ["401", "429"]  # a wrong token on any route; the throttles on every route
+        has_body = self.method in BODY_METHODS
+        if has_body or getattr(view, "filter_backends", None):
+            codes.append("400")
+        if not all(isinstance(permission, AllowAny) for permission in view.get_permissions()):
+            codes.append("403")
+        paginated = self._is_list_view() and getattr(view, "pagination_class", None)
+        if "{" in self.path or paginated:
+            codes.append("404")  # a missing record, or a page beyond the last
+        if self.method == "DELETE":
+            codes.append("409")
+        if has_body:
+            codes.append("415")
+        return codes
+
+    def get_operation_id(self):
+        # Identifiers a generator can use as they are: ``v1_exports_retrieve``, not ``v1_exports_._retrieve``.
+        return re.sub(r"_+", "_", re.sub(r"\W", "_", super().get_operation_id()))
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in self._error_codes():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(ERRORS[code], code, direction=direction)
+        return responses
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), RETRY_AFTER]
 
 
 # --- Conditional writes (ETag / If-Match, projects.views.api.ConditionalWritesMixin) ----------------
@@ -43,7 +201,7 @@ ETAG = OpenApiParameter(
     description="The record's current version: send it back in If-Match with your next change.",
 )
 PRECONDITION_FAILED = OpenApiResponse(
-    {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
+    ErrorSerializer,
     description=(
         "If-Match did not name the record's current version: someone changed it after you read it. "
         "Nothing was written; read it again and resend your change with its new ETag."
@@ -51,7 +209,7 @@ PRECONDITION_FAILED = OpenApiResponse(
 )
 
 
-class ConditionalWritesSchema(AutoSchema):
+class ConditionalWritesSchema(ApiSchema):
     """The model viewsets' schema: their detail answers carry an ETag; their PUT, PATCH and
     DELETE take If-Match and may answer 412 Precondition Failed."""
 

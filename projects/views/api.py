@@ -38,7 +38,7 @@ from rest_framework.exceptions import (
 )
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -69,7 +69,7 @@ from projects.models import (
     StatusEvent,
     Village,
 )
-from projects.openapi import ConditionalWritesSchema
+from projects.openapi import ERRORS, ConditionalWritesSchema, FilterErrorsSerializer
 from projects.permissions import RolePermission, StatusChangePermission
 from projects.views.common import visible_kehriz
 
@@ -109,7 +109,9 @@ def _version(queryset):
 LAYER_RESPONSES = {
     (200, GEOJSON): OpenApiTypes.OBJECT,
     304: OpenApiResponse(description="Not modified since the ETag sent in If-None-Match"),
-    400: OpenApiResponse(description="A filter was not understood: the errors by parameter"),
+    400: OpenApiResponse(
+        FilterErrorsSerializer, description="A filter was not understood: the errors by parameter"
+    ),
 }
 
 
@@ -653,14 +655,23 @@ class FollowUpViewSet(RoleViewSet):
         return {obj.observation.kehriz.district_id}
 
 
+# A photo is a file: its writes take multipart only (``image`` as a file part), and say so.
+PHOTO_UPLOAD = {"multipart/form-data": s.PhotoSerializer}
+
+
 @idempotent_create_schema(s.PhotoSerializer, "photo")
+@extend_schema_view(
+    create=extend_schema(request=PHOTO_UPLOAD),
+    update=extend_schema(request=PHOTO_UPLOAD),
+    partial_update=extend_schema(request=PHOTO_UPLOAD),
+)
 class PhotoViewSet(IdempotentCreateMixin, RoleViewSet):
     """Photos of observations (multipart upload: ``uuid``, ``observation``, ``image``,
     ``caption``, ``taken_at``). Upload after the visit is stored, with the observation's id."""
 
     queryset = Photo.objects.select_related("observation__kehriz")
     serializer_class = s.PhotoSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser]
     filterset_fields = ["observation"]
     ordering_fields = ["taken_at", "created_at"]
 
@@ -715,9 +726,8 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             for fmt, media_type in exports.FORMATS.items()
         },
         400: LAYER_RESPONSES[400],
-        401: OpenApiResponse(description="Kinds other than kəhriz need a login"),
-        403: OpenApiResponse(description="Kinds other than kəhriz need a login (browser session)"),
-        404: OpenApiResponse(description="No such kind in this format"),
+        401: OpenApiResponse(ERRORS["401"].response, description="Kinds other than kəhriz need a login"),
+        404: OpenApiResponse(ERRORS["404"].response, description="No such kind in this format"),
     },
     filters=True,
 )
