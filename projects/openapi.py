@@ -175,6 +175,17 @@ class ApiSchema(AutoSchema):
     def get_override_parameters(self):
         return [*super().get_override_parameters(), RETRY_AFTER]
 
+    def get_auth(self):
+        # Views that anyone may read (published kəhriz, the map layers) say so: no credentials
+        # is one of their security options.
+        auths = super().get_auth()
+        public = getattr(self.view, "public_read", False) or any(
+            isinstance(permission, AllowAny) for permission in self.view.get_permissions()
+        )
+        if public and self.method in ("GET", "HEAD") and {} not in auths:
+            auths.append({})
+        return auths
+
 
 # --- Conditional writes (ETag / If-Match, projects.views.api.ConditionalWritesMixin) ----------------
 

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -51,4 +51,6 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up code as a script of its own (?script): the page
     # needs no inline script under the Content-Security-Policy.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="projects:api-schema"), name="api-docs"),
+    # Anything else under /api/ answers the API's JSON 404, not the site's HTML page.
+    re_path(r"^api/", api.not_found, name="api-not-found"),
 ]

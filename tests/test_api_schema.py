@@ -561,7 +561,11 @@ def fuzz_sample(sample, media_in_tmp, cebrayil):
 @pytest.mark.parametrize(("method", "path", "who", "mode", "examples"), FUZZ_RUNS)
 def test_schemathesis(api, fuzz_sample, settings, method, path, who, mode, examples):
     """Generated requests to every operation, as a data manager (token) and anonymously, with
-    valid and invalid data: never a server error; answers as documented where they are."""
+    valid and invalid data: never a server error; answers as documented where they are.
+
+    Not yet every check schemathesis has: with all of them, 49 of 218 runs fail, mostly
+    "schema-valid request rejected" (a village's district is any string in the schema, but must
+    name a district; ``near`` is any string but must be "lon,lat") — see the issue's note."""
     # The run sends its requests at full speed, faster than the API's throttles allow (30 exports
     # a minute): raise the rates here only (projects/throttling.py reads them at each request),
     # so that every generated request gets its real answer, never a 429.
@@ -597,3 +601,18 @@ def test_schemathesis(api, fuzz_sample, settings, method, path, who, mode, examp
         case.validate_response(response, checks=checks)
 
     run()
+
+
+@pytest.mark.django_db
+def test_an_unknown_api_path_answers_the_apis_json_404(manager_client):
+    """/api/v1/works/9.2e-209/ (no route takes a dot in an id) answered the site's HTML page."""
+    response = manager_client.get("/api/v1/works/9.2e-209/", HTTP_ACCEPT_LANGUAGE="az")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Tapılmadı."}
+
+
+def test_public_reads_say_no_credentials_are_needed(openapi):
+    for path in ("/api/v1/kehriz/", "/api/v1/kehriz/map/", "/api/v1/kehriz/routes/"):
+        assert {} in openapi["paths"][path]["get"]["security"], path
+    assert {} not in openapi["paths"]["/api/v1/visits/"]["get"].get("security", [])

@@ -284,6 +284,11 @@ class NullsLastOrdering(drf_filters.OrderingFilter):
         )
 
 
+def not_found(request, *args, **kwargs):
+    """A path under /api/ that no route takes: the API's JSON 404, in the reader's language."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)
+
+
 class Pagination(PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
