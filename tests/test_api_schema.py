@@ -616,3 +616,9 @@ def test_public_reads_say_no_credentials_are_needed(openapi):
     for path in ("/api/v1/kehriz/", "/api/v1/kehriz/map/", "/api/v1/kehriz/routes/"):
         assert {} in openapi["paths"][path]["get"]["security"], path
     assert {} not in openapi["paths"]["/api/v1/visits/"]["get"].get("security", [])
+
+
+def test_the_exports_describe_the_hxl_row(openapi):
+    parameters = openapi["paths"]["/api/v1/exports/{kind}.{fmt}"]["get"]["parameters"]
+    (hxl,) = [p for p in parameters if p["name"] == "hxl"]
+    assert (hxl["in"], hxl["schema"]["type"]) == ("query", "boolean")

@@ -720,6 +720,11 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             enum=list(exports.FORMATS),
             description="The file format (geojson, kml and gpkg: kind `kehriz` only)",
         ),
+        OpenApiParameter(
+            "hxl",
+            bool,
+            description="CSV: add the HXL hashtag row under the header (README, *Exports*)",
+        ),
     ],
     responses={
         **{
