@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core import signals
 from django.db import close_old_connections
+from django.test import Client
 from django.urls import reverse
 from django_filters import DateFromToRangeFilter
 from drf_spectacular.validation import validate_schema
@@ -604,12 +605,17 @@ def test_schemathesis(api, fuzz_sample, settings, method, path, who, mode, examp
 
 
 @pytest.mark.django_db
-def test_an_unknown_api_path_answers_the_apis_json_404(manager_client):
+def test_an_unknown_api_path_answers_the_apis_json_404(manager_client, data_manager):
     """/api/v1/works/9.2e-209/ (no route takes a dot in an id) answered the site's HTML page."""
     response = manager_client.get("/api/v1/works/9.2e-209/", HTTP_ACCEPT_LANGUAGE="az")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": "Tapılmadı."}
+    # Any method: a DELETE there was refused as a cross-site request, in HTML.
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(data_manager)
+    deleted = strict.delete("/api/v1/villages/3.8e-156/", HTTP_ACCEPT_LANGUAGE="az")
+    assert (deleted.status_code, deleted["Content-Type"]) == (404, "application/json")
 
 
 def test_public_reads_say_no_credentials_are_needed(openapi):
