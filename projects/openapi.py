@@ -32,8 +32,15 @@ class GeoFeatureSchema(GeoFeatureModelSerializerExtension):
             return super().map_serializer(auto_schema, direction)
         base_schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         base_schema["properties"].setdefault(id_field, {})
+        # The stock extension drops which properties are required: a client generated from the
+        # schema then sends a kəhriz without a name or code, which the server refuses.
+        geo_field = self.target.Meta.geo_field
+        required = [name for name in base_schema.get("required", []) if name not in (id_field, geo_field)]
         schema = self.map_geo_feature_model_serializer(self.target, base_schema)
         schema["properties"].pop("id", None)
+        if required:
+            schema["properties"]["properties"]["required"] = required
+            schema["required"] = ["properties"]
         return schema
 
 

@@ -628,3 +628,12 @@ def test_the_exports_describe_the_hxl_row(openapi):
     parameters = openapi["paths"]["/api/v1/exports/{kind}.{fmt}"]["get"]["parameters"]
     (hxl,) = [p for p in parameters if p["name"] == "hxl"]
     assert (hxl["in"], hxl["schema"]["type"]) == ("query", "boolean")
+
+
+def test_a_new_kehriz_says_which_properties_it_needs(openapi):
+    """Without ``required``, a generated client sent a kəhriz without a name or code (400)."""
+    schemas = openapi["components"]["schemas"]
+    new = schemas["KehrizRequest"]
+    assert new["required"] == ["properties"]
+    assert {"name", "code"} <= set(new["properties"]["properties"]["required"])
+    assert "required" not in schemas["PatchedKehrizRequest"]["properties"]["properties"]
