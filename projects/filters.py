@@ -1,6 +1,8 @@
 """One FilterSet per list, shared by the HTML pages and the API, so that a filtered map and a
 filtered export always show the same kəhriz."""
 
+import re
+
 import django_filters
 from django import forms
 from django.contrib.gis.geos import Point, Polygon
@@ -61,12 +63,13 @@ class PointField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        try:
-            lon, lat = (float(part) for part in value.split(","))
-        except ValueError as error:
+        value = value.strip()
+        # As the schema says (LON_LAT_PATTERN): plain decimal degrees, no exponents, nan or inf.
+        if not re.match(r"^-?\d+(\.\d+)?,\s*-?\d+(\.\d+)?$", value):
             raise forms.ValidationError(
                 _("Give the point as longitude,latitude in degrees, e.g. 47.09,39.40.")
-            ) from error
+            )
+        lon, lat = (float(part) for part in value.split(","))
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise forms.ValidationError(_("Longitude must be within ±180 and latitude ±90."))
         return Point(lon, lat, srid=4326)
@@ -90,7 +93,11 @@ class DistanceField(forms.CharField):
         return metres
 
 
-@extend_schema_field(OpenApiTypes.STR)
+# What ``near`` accepts, for clients and validators: longitude within ±180, latitude within ±90.
+LON_LAT_PATTERN = r"^-?(180(\.0+)?|(1[0-7]\d|\d{1,2})(\.\d+)?),\s*-?(90(\.0+)?|[0-8]?\d(\.\d+)?)$"
+
+
+@extend_schema_field({"type": "string", "pattern": LON_LAT_PATTERN, "example": "47.09,39.40"})
 class NearFilter(django_filters.Filter):
     """Kəhriz whose outlet lies within ``within_m`` metres (default 5 km) of a point, annotated
     with their ``distance`` (for ``ordering=distance``)."""
@@ -115,6 +122,11 @@ class WithinFilter(django_filters.Filter):
 
     def filter(self, qs, value):
         return qs
+
+
+@extend_schema_field({"type": "integer", "minimum": 1900, "maximum": 2100})
+class YearFilter(django_filters.NumberFilter):
+    """A year from 1900 to 2100, as the schema says."""
 
 
 class BBoxFilter(django_filters.Filter):
@@ -187,7 +199,7 @@ class KehrizFilterSet(django_filters.FilterSet):
         method="filter_project",
     )
     donor = django_filters.CharFilter(label=_("Donor"), method="filter_donor")
-    handed_over_year = django_filters.NumberFilter(
+    handed_over_year = YearFilter(
         label=_("Handed over in (year)"), method="filter_handed_over_year", min_value=1900, max_value=2100
     )
     in_bbox = BBoxFilter(label=_("Within box"), field_name="outlet")

@@ -637,3 +637,19 @@ def test_a_new_kehriz_says_which_properties_it_needs(openapi):
     assert new["required"] == ["properties"]
     assert {"name", "code"} <= set(new["properties"]["properties"]["required"])
     assert "required" not in schemas["PatchedKehrizRequest"]["properties"]["properties"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/kehriz/", "/api/v1/kehriz/map/"])
+def test_near_and_the_year_say_what_they_accept(openapi, path, client):
+    """A point and a year the schema allows are answered; one it forbids is what the API refuses."""
+    parameters = {p["name"]: p["schema"] for p in openapi["paths"][path]["get"]["parameters"]}
+    near = re.compile(parameters["near"]["pattern"])
+    for allowed in ("47.09,39.40", "-180,90", "46,40.5"):
+        assert near.match(allowed)
+        assert client.get(path, {"near": allowed}).status_code == 200
+    for refused in ("181,0", "47.09,91", "1e2,3", "47.09"):
+        assert not near.match(refused)
+        assert client.get(path, {"near": refused}).status_code == 400
+    year = parameters["handed_over_year"]
+    assert (year["type"], year["minimum"], year["maximum"]) == ("integer", 1900, 2100)
