@@ -145,6 +145,21 @@ def officer_client(field_officer):
 # --- Browser ------------------------------------------------------------------------------------
 
 
+@pytest.fixture(params=[1280, 360], ids=["desktop", "phone"])
+def admin_desktop_and_phone(request, live_server, goranboy):
+    """A data manager signed in to the admin in real Chromium, in Azerbaijani, once on a desktop
+    and once on a 360 px phone (``driver._kehriz_width`` says which)."""
+    from tests.browser import require_chromium, sign_in_to_admin, start_chromium, stop_chromium
+
+    require_chromium()
+    driver = start_chromium(width=request.param, height=900)
+    driver._kehriz_width = request.param
+    try:
+        yield sign_in_to_admin(driver, live_server.url)
+    finally:
+        stop_chromium(driver)
+
+
 @pytest.fixture
 def browser():
     """A real headless Chromium at desktop size (see tests/browser.py)."""

@@ -9,27 +9,17 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from projects.models import Kehriz, Status, StatusEvent
-from tests.browser import require_chromium, screenshot, sign_in_to_admin, start_chromium, stop_chromium
+from tests.browser import screenshot
 from tests.factories import KehrizFactory, StatusEventFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(params=[1280, 360], ids=["desktop", "phone"])
-def signed_in(request, live_server, goranboy):
-    require_chromium()
-    driver = start_chromium(width=request.param, height=900)
-    driver._kehriz_width = request.param
-    try:
-        yield sign_in_to_admin(driver, live_server.url)
-    finally:
-        stop_chromium(driver)
-
-
-def test_delete_then_restore_from_the_trash(signed_in, live_server, goranboy):
+def test_delete_then_restore_from_the_trash(admin_desktop_and_phone, live_server, goranboy):
     kehriz = KehrizFactory(name="Zəyəm", code="GOR-ZEY-01", district=goranboy, status=Status.IDENTIFIED)
     StatusEventFactory(kehriz=kehriz, to_status=Status.IDENTIFIED, changed_on=datetime.date(2023, 1, 5))
-    driver, width = signed_in, signed_in._kehriz_width
+    driver = admin_desktop_and_phone
+    width = driver._kehriz_width
     wait = WebDriverWait(driver, 15)
 
     driver.get(f"{live_server.url}/admin/projects/kehriz/{kehriz.pk}/delete/")
