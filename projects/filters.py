@@ -6,6 +6,7 @@ import re
 import django_filters
 from django import forms
 from django.contrib.gis.geos import Point, Polygon
+from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -173,7 +174,43 @@ class FilterForm(forms.Form):
         return [error["message"] for errors in self.labelled_errors().values() for error in errors]
 
 
-class KehrizFilterSet(django_filters.FilterSet):
+class StrictBooleanWidget(django_filters.widgets.BooleanWidget):
+    """true/false/1/0 as booleans; anything else passed on as typed, for the field to refuse."""
+
+    def value_from_datadict(self, data, files, name):
+        raw = data.get(name, None)
+        value = super().value_from_datadict(data, files, name)
+        if value is None and isinstance(raw, str) and raw.strip():
+            return raw
+        return value
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    widget = StrictBooleanWidget
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            raise forms.ValidationError(_("Give true or false."), code="invalid")
+        return super().to_python(value)
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """A yes/no filter that refuses what is neither (``?is_programme=2000`` was read as no
+    filter at all, and answered every row)."""
+
+    field_class = StrictBooleanField
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """Every list's FilterSet: yes/no fields generated from the model are strict too."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.filterset.FILTER_FOR_DBFIELD_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
+
+class KehrizFilterSet(StrictFilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_text",
@@ -274,26 +311,26 @@ def _folded(fields):
     return method
 
 
-class DistrictFilterSet(django_filters.FilterSet):
+class DistrictFilterSet(StrictFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method=_folded(["search_text"]))
-    is_programme = django_filters.BooleanFilter(label=_("Programme district"))
+    is_programme = StrictBooleanFilter(label=_("Programme district"))
 
     class Meta:
         model = District
         fields = ["q", "is_programme"]
 
 
-class VillageFilterSet(django_filters.FilterSet):
+class VillageFilterSet(StrictFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method=_folded(["search_text", "district__search_text"]))
     district = django_filters.CharFilter(label=_("District (slug)"), field_name="district__slug")
-    is_idp_settlement = django_filters.BooleanFilter(label=_("IDP settlement"))
+    is_idp_settlement = StrictBooleanFilter(label=_("IDP settlement"))
 
     class Meta:
         model = Village
         fields = ["q", "district", "is_idp_settlement"]
 
 
-class ProjectFilterSet(django_filters.FilterSet):
+class ProjectFilterSet(StrictFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method=_folded(["search_text"]))
 
     class Meta:
@@ -318,7 +355,7 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-class _KehrizScoped(django_filters.FilterSet):
+class _KehrizScoped(StrictFilterSet):
     """Filters shared by the lists that hang off a kəhriz."""
 
     kehriz_path = "kehriz"
@@ -361,7 +398,7 @@ class ObservationFilterSet(_KehrizScoped):
         fields = ["kehriz", "district", "visit", "functionality", "observed", "needs_review"]
 
 
-class VisitFilterSet(django_filters.FilterSet):
+class VisitFilterSet(StrictFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method=_folded(["search_text"]))
     district = django_filters.CharFilter(label=_("District (slug)"), method="filter_district")
     kehriz = IdFilter(label=_("Kəhriz (id)"), method="filter_kehriz")
@@ -381,7 +418,7 @@ class VisitFilterSet(django_filters.FilterSet):
 
 class FollowUpFilterSet(_KehrizScoped):
     kehriz_path = "observation__kehriz"
-    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
+    overdue = StrictBooleanFilter(label=_("Overdue"), method="filter_overdue")
     due = django_filters.DateFromToRangeFilter(label=_("Due date"), field_name="due_date")
 
     class Meta:

@@ -728,3 +728,30 @@ def test_lists_make_the_same_number_of_queries_for_1_and_30_rows(manager_client,
     ROWS[name](29, goranboy)
     with_thirty = measure(30)
     assert with_thirty == with_one, f"{name}: {with_one} queries for 1 row, {with_thirty} for 30"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/districts/?is_programme=2000",
+        "/api/v1/villages/?is_idp_settlement=maybe",
+        "/api/v1/visits/?is_synthetic=null",
+        "/api/v1/follow-ups/?overdue=yesterday",
+    ],
+)
+def test_a_yes_no_filter_refuses_what_is_neither(manager_client, url):
+    """It was read as no filter at all, and answered every row."""
+    response = manager_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400, response.content
+    assert "Give true or false." in response.content.decode()
+
+
+def test_a_yes_no_filter_reads_true_false_1_and_0(manager_client, goranboy):
+    for value, programme in (("true", True), ("1", True), ("false", False), ("0", False)):
+        rows = manager_client.get(f"/api/v1/districts/?is_programme={value}&page_size=1000").json()["features"]
+        assert rows and all(row["properties"]["is_programme"] is programme for row in rows)
+
+
+def test_the_yes_no_message_is_azerbaijani_first(manager_client):
+    response = manager_client.get("/api/v1/districts/?is_programme=2000", HTTP_ACCEPT_LANGUAGE="az")
+    assert response.json() == {"is_programme": ["true (bəli) və ya false (xeyr) yazın."]}
