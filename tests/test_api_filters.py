@@ -748,7 +748,9 @@ def test_a_yes_no_filter_refuses_what_is_neither(manager_client, url):
 
 def test_a_yes_no_filter_reads_true_false_1_and_0(manager_client, goranboy):
     for value, programme in (("true", True), ("1", True), ("false", False), ("0", False)):
-        rows = manager_client.get(f"/api/v1/districts/?is_programme={value}&page_size=1000").json()["features"]
+        rows = manager_client.get(f"/api/v1/districts/?is_programme={value}&page_size=1000").json()[
+            "features"
+        ]
         assert rows and all(row["properties"]["is_programme"] is programme for row in rows)
 
 
