@@ -2,7 +2,8 @@ from .base import Currency, TimeStampedModel
 from .kehriz import Functionality, Kehriz, RestorationWork, Status, StatusEvent
 from .monitoring import DischargeMethod, FollowUp, MonitoringVisit, Observation, PersonMet, Photo
 from .places import District, Village
-from .programme import Project, ReportedFigure
+from .programme import Indicator, Project, ReportedFigure
+from .results import Reports, ResultIndicator, ResultPeriod, Unit
 from .trash import TrashEntry, TrashFile
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "District",
     "FollowUp",
     "Functionality",
+    "Indicator",
     "Kehriz",
     "MonitoringVisit",
     "Observation",
@@ -18,11 +20,15 @@ __all__ = [
     "Photo",
     "Project",
     "ReportedFigure",
+    "Reports",
+    "ResultIndicator",
+    "ResultPeriod",
     "RestorationWork",
     "Status",
     "StatusEvent",
     "TimeStampedModel",
     "TrashEntry",
     "TrashFile",
+    "Unit",
     "Village",
 ]

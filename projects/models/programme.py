@@ -91,6 +91,13 @@ class Indicator(models.TextChoices):
     RESTORED = "restored", _("kəhriz restored")
     HOUSEHOLDS_SERVED = "households_served", _("households served")
     PEOPLE_SERVED = "people_served", _("people served")
+    IDP_HOUSEHOLDS_SERVED = "idp_households_served", _("IDP households served")
+    HECTARES_IRRIGATED = "hectares_irrigated", _("hectares irrigated")
+    GALLERY_CLEANED_M = "gallery_cleaned_m", _("metres of gallery cleaned")
+    SHAFTS_REHABILITATED = "shafts_rehabilitated", _("shafts rehabilitated")
+    COMMITTEES_WITH_WOMEN = "committees_with_women", _("water user committees with women members")
+    COMMITTEES_WOMAN_CHAIR = "committees_woman_chair", _("water user committees chaired by a woman")
+    COMMITTEE_WOMEN = "committee_women", _("women on water user committees")
 
 
 class ReportedFigureQuerySet(models.QuerySet):
