@@ -14,6 +14,7 @@ from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from projects.models import (
     District,
     FollowUp,
+    Indicator,
     Kehriz,
     MonitoringVisit,
     Observation,
@@ -22,6 +23,8 @@ from projects.models import (
     Project,
     ReportedFigure,
     RestorationWork,
+    ResultIndicator,
+    ResultPeriod,
     Status,
     StatusEvent,
     Village,
@@ -107,6 +110,28 @@ class ReportedFigureFactory(factory.django.DjangoModelFactory):
     value = Decimal("26")
     as_of = datetime.date(2024, 3, 14)
     source = factory.Sequence(lambda n: f"News item {n}")
+
+
+class ResultIndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResultIndicator
+
+    project = factory.SubFactory(ProjectFactory)
+    indicator = Indicator.RESTORED_HANDED_OVER
+    title_az = "Bərpa edilib təhvil verilmiş kəhrizlər"
+    title_en = "Kəhriz restored and handed over"
+    baseline_value = Decimal("0")
+    baseline_date = datetime.date(2023, 1, 1)
+
+
+class ResultPeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResultPeriod
+
+    indicator = factory.SubFactory(ResultIndicatorFactory)
+    start = datetime.date(2023, 1, 1)
+    end = datetime.date(2026, 12, 31)
+    target = Decimal("30")
 
 
 class VillageFactory(factory.django.DjangoModelFactory):
