@@ -2,7 +2,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from projects.views import api, csp, dashboard, district, field, kehriz, ogcapi, pages, photos
+from projects.views import api, csp, dashboard, district, field, field_uploads, kehriz, ogcapi, pages, photos
 
 app_name = "projects"
 
@@ -32,6 +32,11 @@ urlpatterns = [
     path("field/kehriz.json", field.kehriz_list, name="field-kehriz"),
     path("field/sw.js", field.service_worker, name="field-service-worker"),
     path("field/manifest.webmanifest", field.manifest, name="field-manifest"),
+    # Photos in chunks, resumable (projects/views/field_uploads.py): the field app's own door.
+    path("field/uploads/", field_uploads.start, name="field-upload-start"),
+    path("field/uploads/<uuid:uuid>/", field_uploads.status, name="field-upload"),
+    path("field/uploads/<uuid:uuid>/<int:offset>/", field_uploads.chunk, name="field-upload-chunk"),
+    path("field/uploads/<uuid:uuid>/complete/", field_uploads.complete, name="field-upload-complete"),
     path("api/v1/kehriz/map/", api.KehrizMapLayer.as_view(), name="api-kehriz-map"),
     path("api/v1/kehriz/routes/", api.KehrizRouteLayer.as_view(), name="api-kehriz-routes"),
     path(

@@ -5,6 +5,7 @@ from .places import District, Village
 from .programme import Indicator, Project, ReportedFigure
 from .results import Reports, ResultIndicator, ResultPeriod, Unit
 from .trash import TrashEntry, TrashFile
+from .uploads import PhotoUpload, PhotoUploadChunk
 
 __all__ = [
     "Currency",
@@ -18,6 +19,8 @@ __all__ = [
     "Observation",
     "PersonMet",
     "Photo",
+    "PhotoUpload",
+    "PhotoUploadChunk",
     "Project",
     "ReportedFigure",
     "Reports",
