@@ -314,6 +314,39 @@ def test_the_service_worker_covers_the_app_and_lists_what_it_keeps(client):
 
 
 @pytest.mark.django_db
+def test_the_app_modules_import_only_what_the_phone_keeps(officer_client, monkeypatch):
+    """field.js imports the other modules by relative address: each must be one the service
+    worker keeps, and the page's import map sends it to its static URL (hashed in production), or
+    the app would not start offline."""
+    import re
+
+    kept = json.loads(client_sw_config(officer_client))["static"]
+    for path in field.SHELL_MODULES:
+        source = _read_module(path)
+        imported = re.findall(r'from "\./([\w.-]+)";', source)
+        assert path.endswith(("config.js", "fold.js", "queue.js", "storage.js")) or imported, path
+        for name in imported:
+            assert f"projects/field/{name}" in field.SHELL_MODULES, (path, name)
+        assert f"/static/{path}" in kept
+    page = officer_client.get(APP).content.decode()
+    assert '<script type="module" src="/static/projects/field/field.js">' in page
+    monkeypatch.setattr(field, "static", lambda path: "/static/" + path.replace(".js", ".0123abcd.js"))
+    imports = json.loads(field.import_map())["imports"]
+    assert imports["/static/projects/field/queue.js"] == "/static/projects/field/queue.0123abcd.js"
+    assert set(imports) == {f"/static/{path}" for path in field.SHELL_MODULES}
+
+
+def client_sw_config(client):
+    line = client.get(SW).content.decode().splitlines()[0]
+    return line[len("self.FIELD_SW = ") : -1]
+
+
+def _read_module(path):
+    with open(finders.find(path), encoding="utf-8") as handle:
+        return handle.read()
+
+
+@pytest.mark.django_db
 def test_the_manifest_makes_the_app_installable(client):
     response = client.get(MANIFEST, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200

@@ -15,6 +15,7 @@ and photos are sent by the phone to the REST API's idempotent creation (``/api/v
 import hashlib
 import json
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.staticfiles import finders
 from django.db.models import F, FloatField, Func, Max
@@ -25,6 +26,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import formats
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import lazy
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
@@ -37,15 +39,28 @@ RETRY_MAX_S = 60
 # Photos are shrunk on the phone so that their long side is at most this (pixels).
 PHOTO_MAX_SIDE = 1600
 
+# The phone's code: plain ES modules, no build step. The page loads field.js, which imports the
+# others by relative address; the page's import map sends each address to the file's static URL
+# (hashed in production), so that the service worker's copies are the ones used offline.
+SHELL_MODULES = [
+    "projects/field/config.js",
+    "projects/field/fold.js",
+    "projects/field/queue.js",
+    "projects/field/storage.js",
+    "projects/field/net.js",
+    "projects/field/screen.js",
+    "projects/field/forms.js",
+    "projects/field/photos.js",
+    "projects/field/send.js",
+    "projects/field/field.js",
+]
 # The files the service worker keeps on the phone (static paths), besides the app page itself,
 # the manifest and the kəhriz list.
 SHELL_STATIC = [
     "projects/site.css",
     "projects/favicon.svg",
     "projects/field/field.css",
-    "projects/field/fold.js",
-    "projects/field/store.js",
-    "projects/field/field.js",
+    *SHELL_MODULES,
     "projects/field/icon-192.png",
     "projects/field/icon-512.png",
 ]
@@ -114,10 +129,22 @@ def app(request):
     response = render(
         request,
         "projects/field/app.html",
-        {"config": config, "manifest_url": reverse("projects:field-manifest")},
+        {
+            "config": config,
+            "manifest_url": reverse("projects:field-manifest"),
+            "import_map": import_map(),
+        },
     )
     response["Cache-Control"] = "no-cache"
     return response
+
+
+def import_map():
+    """The page's import map (JSON, safe inside <script>): each module's plain static address,
+    as the modules import one another, to its static URL (the hashed file in production)."""
+    imports = {settings.STATIC_URL + path: static(path) for path in SHELL_MODULES}
+    text = json.dumps({"imports": imports}, separators=(",", ":"))
+    return mark_safe(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def kehriz_list(request):

@@ -1,0 +1,109 @@
+/* Photos: shrunk on the phone before they are kept (IndexedDB), shown with their captions in the
+ * observation, and sent one by one after their visit (send.js decides when).
+ *
+ * `sendPhoto` is the one function that puts one photo on the server: swap it for another way of
+ * sending (in chunks, say) and nothing else changes, as long as it resolves to the server's
+ * answer ({status, body} with the photo's uuid and id once stored) and rejects when the
+ * connection fails. */
+import { cfg, L } from "./config.js";
+import { store } from "./storage.js";
+import { request } from "./net.js";
+import { $, uuid4 } from "./screen.js";
+import { editingState } from "./forms.js";
+
+// How long one photo may take to send before the try is given up (one bar of signal).
+export const PHOTO_TIMEOUT_MS = 180000;
+
+/* Send one photo of the observation `observationId` (the server's id). Idempotent on the
+ * photo's uuid: sending it again never makes two. */
+export function sendPhoto(photo, observationId) {
+  const form = new FormData();
+  form.append("uuid", photo.uuid);
+  form.append("observation", String(observationId));
+  form.append("image", photo.blob, photo.uuid + ".jpg");
+  form.append("caption", photo.caption || "");
+  if (photo.takenAt) form.append("taken_at", photo.takenAt);
+  return request(cfg.urls.photos, { method: "POST", body: form }, PHOTO_TIMEOUT_MS);
+}
+
+function readImage(file) {
+  if (window.createImageBitmap) {
+    return createImageBitmap(file, { imageOrientation: "from-image" }).catch(() => imageElement(file));
+  }
+  return imageElement(file);
+}
+
+function imageElement(file) {
+  return new Promise((resolve, reject) => {
+    const url = URL.createObjectURL(file);
+    const image = new Image();
+    image.onload = () => resolve(image);
+    image.onerror = () => { URL.revokeObjectURL(url); reject(new Error("image")); };
+    image.src = url;
+  });
+}
+
+/* The photo as a JPEG whose long side is at most cfg.photoMaxSide pixels. */
+export function shrink(file) {
+  return readImage(file).then((image) => {
+    const scale = Math.min(1, cfg.photoMaxSide / Math.max(image.width, image.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(image.width * scale);
+    canvas.height = Math.round(image.height * scale);
+    canvas.getContext("2d").drawImage(image, 0, 0, canvas.width, canvas.height);
+    if (image.close) image.close();
+    return new Promise((resolve, reject) => {
+      canvas.toBlob((blob) => {
+        if (blob) resolve({ blob: blob, width: canvas.width, height: canvas.height });
+        else reject(new Error("toBlob"));
+      }, "image/jpeg", 0.85);
+    });
+  });
+}
+
+/* The photos chosen in the observation's file input: shrunk, kept, and shown. */
+export function addPhotos() {
+  const input = $("photo-input");
+  const files = Array.from(input.files || []);
+  const { current, editing } = editingState();
+  $("photo-error").textContent = "";
+  let chain = Promise.resolve();
+  files.forEach((file) => {
+    chain = chain.then(() => shrink(file).then((shrunk) => {
+      const photo = {
+        uuid: uuid4(),
+        visitUuid: current.uuid,
+        kehriz: editing.observation.kehriz,
+        blob: shrunk.blob,
+        width: shrunk.width,
+        height: shrunk.height,
+        caption: "",
+        takenAt: new Date(file.lastModified || Date.now()).toISOString(),
+        state: "draft",
+        createdAt: Date.now(),
+      };
+      return store.put("photos", photo).then(() => {
+        editing.addedPhotos.push(photo.uuid);
+        if (editingState().editing === editing) showPhoto(photo.uuid, "", shrunk.blob);
+      });
+    }, () => {
+      $("photo-error").textContent = L.photoFailed;
+    }));
+  });
+  chain.then(() => { input.value = ""; });
+}
+
+export function showPhoto(photoUuid, caption, blob) {
+  const row = $("photo-template").content.firstElementChild.cloneNode(true);
+  row.dataset.uuid = photoUuid;
+  row.querySelector("[data-name=caption]").value = caption || "";
+  const image = row.querySelector("img");
+  const setImage = (b) => { if (b) image.src = URL.createObjectURL(b); };
+  if (blob) setImage(blob);
+  else store.get("photos", photoUuid).then((p) => { if (p) setImage(p.blob); });
+  row.querySelector(".remove-row").addEventListener("click", () => {
+    row.remove();
+    editingState().editing.removedPhotos.push(photoUuid);
+  });
+  $("photos").appendChild(row);
+}
