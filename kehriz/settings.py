@@ -333,6 +333,14 @@ DISTRICT_TOLERANCE_M = env.int("DISTRICT_TOLERANCE_M", default=2000)
 # `manage.py purge_trash` (run it daily) removes older entries (projects/trash.py).
 TRASH_KEEP_DAYS = env.int("TRASH_KEEP_DAYS", default=90)
 
+# IATI 2.03 activity export (/projects/<code>/iati.xml, projects/iati.py). The reporting
+# organisation's IATI identifier (IOM's, XM-DAC-47066, by default; it must be one of
+# projects.iati.ORGANISATIONS) and the prefix put before a project's code: the activity identifier
+# is "<ref>-<prefix><code>", e.g. XM-DAC-47066-KEHRIZ-iom-koica-kehriz. Once published, an activity
+# identifier must never change: set these before the first publication.
+IATI_REPORTING_ORG_REF = env.str("IATI_REPORTING_ORG_REF", default="XM-DAC-47066")
+IATI_ACTIVITY_PREFIX = env.str("IATI_ACTIVITY_PREFIX", default="KEHRIZ-")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
