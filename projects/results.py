@@ -40,6 +40,7 @@ from projects.models import (
     ResultPeriod,
     Status,
 )
+from projects.text import az_sort_key
 
 RESTORED_STATUSES = [Status.RESTORED, Status.HANDED_OVER]
 
@@ -158,7 +159,7 @@ def _kehriz_rows(project, district=None):
         *KEHRIZ_FIELDS.values(),
     )
     rows = defaultdict(list)
-    for fact in facts.order_by("name", "code"):
+    for fact in facts.order_by():
         restored_on = fact["restored_on"] or fact["status_changed_on"]
         handed_over_on = fact["handed_over_on"] or (
             fact["status_changed_on"] if fact["status"] == Status.HANDED_OVER else None
@@ -185,6 +186,13 @@ def _kehriz_rows(project, district=None):
             rows[Indicator.COMMITTEES_WITH_WOMEN].append(row(restored_on, 1))
         if fact["committee_chair_is_woman"]:
             rows[Indicator.COMMITTEES_WOMAN_CHAIR].append(row(restored_on, 1))
+    return _sorted(rows)
+
+
+def _sorted(rows):
+    """Each list in the Azerbaijani alphabet's order of the kəhriz names, then by code."""
+    for values in rows.values():
+        values.sort(key=lambda row: (az_sort_key(row.name), row.code, row.work_id or 0))
     return rows
 
 
@@ -204,7 +212,7 @@ def _work_rows(project, district=None):
         "start_date",
         "end_date",
         *WORK_FIELDS.values(),
-    ).order_by("kehriz__name", "kehriz__code", "pk"):
+    ).order_by():
         for indicator, name in WORK_FIELDS.items():
             if work[name] is None:
                 continue
@@ -219,7 +227,7 @@ def _work_rows(project, district=None):
                     work_id=work["pk"],
                 )
             )
-    return rows
+    return _sorted(rows)
 
 
 def indicators_of(project):

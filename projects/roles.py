@@ -25,6 +25,8 @@ ALL_MODELS = [
     "village",
     "project",
     "reportedfigure",
+    "resultindicator",
+    "resultperiod",
     "kehriz",
     "statusevent",
     "restorationwork",

@@ -63,3 +63,14 @@ def search_key(*names):
             if key not in keys:
                 keys.append(key)
     return "|" + "|".join(keys) + "|" if keys else ""
+
+
+AZ_ALPHABET = "abcçdeəfgğhxıijkqlmnoöprsştuüvyz"
+_AZ_ORDER = {letter: index for index, letter in enumerate(AZ_ALPHABET)}
+
+
+def az_sort_key(value):
+    """Sort names in the Azerbaijani alphabet's order (… e, ə, f …, h, x, ı, i …): Əsgər before
+    Orta, where Unicode puts Ə after every Latin letter. Letters outside the alphabet (digits,
+    punctuation, other scripts) come first, by code point."""
+    return [(1, _AZ_ORDER[c]) if c in _AZ_ORDER else (0, ord(c)) for c in az_lower(value or "")]

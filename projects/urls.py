@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from projects.views import api, csp, dashboard, district, field, field_uploads, kehriz, ogcapi, pages, photos
+from projects.views import project as project_views
 from projects.views.iati import activity_xml as iati_activity_xml
 
 app_name = "projects"
@@ -26,6 +27,12 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("districts/<slug:slug>/", district.district_detail, name="district"),
     path("kehriz/<int:pk>/", kehriz.kehriz_detail, name="kehriz"),
+    path("projects/<slug:code>/", project_views.project_detail, name="project"),
+    path(
+        "projects/<slug:code>/results/<int:indicator>/<int:period>/",
+        project_views.result_rows,
+        name="project-result-rows",
+    ),
     path("projects/<slug:code>/iati.xml", iati_activity_xml, name="project-iati"),
     path("photos/<uuid:uuid>/", photos.photo, name="photo"),
     path("field/", field.app, name="field"),

@@ -4,7 +4,29 @@ import django.core.validators
 import django.db.models.deletion
 import simple_history.models
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+RESULT_MODELS = ["resultindicator", "resultperiod"]
+
+
+def grant_roles(apps, schema_editor):
+    """Each role gets its permissions on the new models (projects/roles.py): data managers edit
+    indicators and targets, the others view them."""
+    from projects.roles import ROLE_PERMISSIONS
+
+    app_config = apps.get_app_config("projects")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, models_ in ROLE_PERMISSIONS.items():
+        codenames = [f"{action}_{m}" for m in RESULT_MODELS for action in models_.get(m, [])]
+        group, _created = Group.objects.get_or_create(name=role)
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label="projects", codename__in=codenames)
+        )
 
 
 class Migration(migrations.Migration):
@@ -51,14 +73,15 @@ class Migration(migrations.Migration):
                 (
                     "baseline_value",
                     models.DecimalField(
+                        blank=True,
                         decimal_places=2,
-                        default=0,
                         max_digits=14,
+                        null=True,
                         validators=[django.core.validators.MinValueValidator(0)],
                         verbose_name="baseline",
                     ),
                 ),
-                ("baseline_date", models.DateField(verbose_name="baseline date")),
+                ("baseline_date", models.DateField(blank=True, null=True, verbose_name="baseline date")),
                 (
                     "reports",
                     models.CharField(
@@ -106,8 +129,11 @@ class Migration(migrations.Migration):
                 (
                     "target",
                     models.DecimalField(
+                        blank=True,
                         decimal_places=2,
+                        help_text="Empty: the period's actuals are followed without a target.",
                         max_digits=14,
+                        null=True,
                         validators=[django.core.validators.MinValueValidator(0)],
                         verbose_name="target",
                     ),
@@ -172,14 +198,15 @@ class Migration(migrations.Migration):
                 (
                     "baseline_value",
                     models.DecimalField(
+                        blank=True,
                         decimal_places=2,
-                        default=0,
                         max_digits=14,
+                        null=True,
                         validators=[django.core.validators.MinValueValidator(0)],
                         verbose_name="baseline",
                     ),
                 ),
-                ("baseline_date", models.DateField(verbose_name="baseline date")),
+                ("baseline_date", models.DateField(blank=True, null=True, verbose_name="baseline date")),
                 (
                     "reports",
                     models.CharField(
@@ -217,8 +244,11 @@ class Migration(migrations.Migration):
                 (
                     "target",
                     models.DecimalField(
+                        blank=True,
                         decimal_places=2,
+                        help_text="Empty: the period's actuals are followed without a target.",
                         max_digits=14,
+                        null=True,
                         validators=[django.core.validators.MinValueValidator(0)],
                         verbose_name="target",
                     ),
@@ -416,6 +446,18 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="resultindicator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("baseline_date__isnull", True), ("baseline_value__isnull", True)),
+                    models.Q(("baseline_date__isnull", False), ("baseline_value__isnull", False)),
+                    _connector="OR",
+                ),
+                name="resultindicator_baseline_has_date",
+                violation_error_message="A baseline needs both its value and its date.",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="resultindicator",
             constraint=models.UniqueConstraint(
                 fields=("project", "indicator"),
                 name="resultindicator_unique_per_project",
@@ -446,4 +488,5 @@ class Migration(migrations.Migration):
                 violation_error_message="This indicator already has a target for a period starting that day.",
             ),
         ),
+        migrations.RunPython(grant_roles, migrations.RunPython.noop),
     ]

@@ -66,10 +66,11 @@ class ResultIndicator(TimeStampedModel):
         _("baseline"),
         max_digits=14,
         decimal_places=2,
-        default=0,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
-    baseline_date = models.DateField(_("baseline date"))
+    baseline_date = models.DateField(_("baseline date"), null=True, blank=True)
     reports = models.CharField(
         _("figure the programme reports"),
         max_length=10,
@@ -90,6 +91,12 @@ class ResultIndicator(TimeStampedModel):
             choices_constraint("reports", Reports, "resultindicator_reports_valid"),
             non_negative(
                 "baseline_value", "resultindicator_baseline_non_negative", _("A baseline cannot be negative.")
+            ),
+            models.CheckConstraint(
+                condition=models.Q(baseline_value__isnull=True, baseline_date__isnull=True)
+                | models.Q(baseline_value__isnull=False, baseline_date__isnull=False),
+                name="resultindicator_baseline_has_date",
+                violation_error_message=_("A baseline needs both its value and its date."),
             ),
             models.UniqueConstraint(
                 fields=["project", "indicator"],
@@ -115,7 +122,8 @@ class ResultIndicator(TimeStampedModel):
 
 
 class ResultPeriod(TimeStampedModel):
-    """The target of one indicator for one period (start and end inclusive)."""
+    """The target of one indicator for one period (start and end inclusive); a period may have
+    no target yet, and still shows its actuals."""
 
     indicator = models.ForeignKey(
         ResultIndicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="periods"
@@ -123,7 +131,13 @@ class ResultPeriod(TimeStampedModel):
     start = models.DateField(_("period start"))
     end = models.DateField(_("period end"))
     target = models.DecimalField(
-        _("target"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+        _("target"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Empty: the period's actuals are followed without a target."),
     )
     target_comment = models.CharField(_("comment on the target"), max_length=500, blank=True)
 

@@ -347,7 +347,7 @@ def _scopes(data):
             {
                 "name": p["name"],
                 "row": p,
-                "url": None,
+                "url": reverse("projects:project", args=[p["code"]]),
                 "map": {"project": p["code"]},
                 "works": {"project__id__exact": p["pk"]},
                 "kehriz": {"projects__id__exact": p["pk"]},

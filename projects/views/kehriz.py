@@ -245,7 +245,9 @@ def kehriz_detail(request, pk):
     has_geometry = any(g is not None for g in (kehriz.outlet, kehriz.mother_well, kehriz.route))
     context = {
         "kehriz": kehriz,
-        "projects": [{"name": _project_name(p), "donor": p.donor} for p in kehriz.projects.all()],
+        "projects": [
+            {"name": _project_name(p), "donor": p.donor, "code": p.code} for p in kehriz.projects.all()
+        ],
         "events": kehriz.events,
         "works": works,
         "work_totals": work_totals,

@@ -20,12 +20,16 @@ from projects import services
 from projects.models import (
     District,
     Functionality,
+    Indicator,
     Kehriz,
     MonitoringVisit,
     Observation,
     PersonMet,
     Project,
     ReportedFigure,
+    Reports,
+    ResultIndicator,
+    ResultPeriod,
     Status,
     StatusEvent,
     Village,
@@ -182,6 +186,7 @@ class Command(BaseCommand):
         )
         reword(figure, "source")
         figure.districts.add(agdam, goranboy, qazax)
+        self.results_framework(project)
 
         horovlu = self.village(
             "Horovlu",
@@ -233,6 +238,28 @@ class Command(BaseCommand):
                     "figures": ReportedFigure.objects.filter(project=project).count(),
                 }
             )
+        )
+
+    def results_framework(self, project):
+        """The sample's indicator: the one figure the programme published (26 kəhriz restored and
+        handed over), reported rather than counted (three kəhriz are on record). No target was
+        published, so its period has none: the page shows the actuals without inventing one."""
+        indicator, _created = ResultIndicator.objects.get_or_create(
+            project=project,
+            indicator=Indicator.RESTORED_HANDED_OVER,
+            defaults={
+                "title_az": "Bərpa edilərək təhvil verilmiş kəhrizlər",
+                "title_en": "Kəhriz restored and handed over",
+                "reports": Reports.REPORTED,
+            },
+        )
+        ResultPeriod.objects.get_or_create(
+            indicator=indicator,
+            start=date(VISIT_END.year, 1, 1),
+            defaults={
+                "end": date(VISIT_END.year, 12, 31),
+                "target_comment": "Hədəf dərc olunmayıb; dövr nümunə üçün seçilib.",
+            },
         )
 
     def read_places(self):

@@ -1,6 +1,7 @@
 /* The district page's map: the district boundary and every kəhriz of the district, coloured by
    restoration status (all statuses). Plain JavaScript, no build step; canvas markers so that
-   thousands stay fast. */
+   thousands stay fast. The project page uses it too, with its districts' boundaries embedded in
+   the config (boundaryData) instead of a boundaries URL. */
 (function () {
   "use strict";
 
@@ -55,7 +56,7 @@
       if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10], maxZoom: 13 });
     }
 
-    var loadBoundary = getJson(config.boundaries)
+    var loadBoundary = (config.boundaryData ? Promise.resolve(config.boundaryData) : getJson(config.boundaries))
       .then(function (collection) { boundary.addData(collection); })
       .catch(function () { /* the markers still show */ });
 
