@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from projects.views import api, csp, dashboard, district, field, field_uploads, kehriz, ogcapi, pages, photos
 from projects.views import project as project_views
+from projects.views import report as report_views
 from projects.views.iati import activity_xml as iati_activity_xml
 
 app_name = "projects"
@@ -26,6 +27,10 @@ urlpatterns = [
     path("csp-report/", csp.csp_report, name="csp-report"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("districts/<slug:slug>/", district.district_detail, name="district"),
+    path("districts/<slug:slug>/report/", report_views.district_report, name="district-report"),
+    path("districts/<slug:slug>/report.pdf", report_views.district_report_pdf, name="district-report-pdf"),
+    path("projects/<slug:code>/report/", report_views.project_report, name="project-report"),
+    path("projects/<slug:code>/report.pdf", report_views.project_report_pdf, name="project-report-pdf"),
     path("kehriz/<int:pk>/", kehriz.kehriz_detail, name="kehriz"),
     path("projects/<slug:code>/", project_views.project_detail, name="project"),
     path(
