@@ -11,13 +11,14 @@ from decimal import Decimal
 from importlib.resources import files
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from lxml import etree
 from okfn_iati import enums
 
-from projects.iati import activity_status
+from projects.iati import activity_status, build_activity_xml
 from projects.models import Indicator, Reports, Status
 from projects.results import project_results
 from projects.trash import move_to_trash
@@ -228,8 +229,7 @@ def test_a_project_with_only_a_name_and_a_code_still_makes_a_valid_file(client, 
     assert (accountable.get("role"), accountable.get("ref")) == ("2", "XM-DAC-47066")
 
 
-def test_required_elements_and_codes(client, results, settings):
-    settings.IATI_ACTIVITY_PREFIX = "KEHRIZ-"
+def test_required_elements_and_codes(client, results):
     _response, document = get_xml(client, results)
     activity = document.find("iati-activity")
 
@@ -271,6 +271,18 @@ def test_required_elements_and_codes(client, results, settings):
     assert budget.find("period-end").get("iso-date") == "2099-12-31"
     value = budget.find("value")
     assert (value.text, value.get("currency"), value.get("value-date")) == ("1500000", "USD", "2024-01-01")
+
+
+def test_the_identifier_prefix_is_a_setting(client, project, settings):
+    settings.IATI_ACTIVITY_PREFIX = "AZ-KHR-"
+    _response, document = get_xml(client, project)
+    assert document.findtext("iati-activity/iati-identifier") == "XM-DAC-47066-AZ-KHR-iom-koica-kehriz"
+
+
+def test_a_reporting_organisation_it_does_not_know_is_a_configuration_error(project, settings):
+    settings.IATI_REPORTING_ORG_REF = "XX-NOT-KNOWN"
+    with pytest.raises(ImproperlyConfigured, match="XX-NOT-KNOWN"):
+        build_activity_xml(project)
 
 
 def test_title_description_and_names_in_azerbaijani_and_english(client, results):
