@@ -27,6 +27,7 @@ from projects.models import (
 )
 from projects.photos import visible_photos
 from projects.results import counted_rows, project_results
+from projects.text import az_sort_key
 from projects.views.common import POPUP_LABELS, functionality_legend, status_legend, visible_kehriz
 from projects.views.dashboard import fmt
 
@@ -128,6 +129,9 @@ def project_detail(request, code):
             )
         )[:LATEST_VISITS]
     )
+    visits = list(visits)
+    for visit in visits:
+        visit.observed = sorted(visit.observations.all(), key=lambda o: az_sort_key(o.kehriz.name))
     photos = (
         visible_photos(request.user)
         .filter(observation__kehriz__projects=project)
@@ -154,6 +158,21 @@ def project_detail(request, code):
             "photos": photos,
             "sources": sources,
             "config": _map_config(project, request.user, districts),
+            "links": [
+                {
+                    "url": reverse("projects:project-report", args=[project.code]),
+                    "label": _("Printable report"),
+                },
+                {
+                    "url": reverse("projects:project-report-pdf", args=[project.code]),
+                    "label": _("Report (PDF)"),
+                    "download": False,
+                },
+                {
+                    "url": reverse("projects:project-iati", args=[project.code]),
+                    "label": _("IATI activity (XML)"),
+                },
+            ],
         },
     )
 
