@@ -273,6 +273,41 @@ def test_required_elements_and_codes(client, results):
     assert (value.text, value.get("currency"), value.get("value-date")) == ("1500000", "USD", "2024-01-01")
 
 
+def test_the_standard_rules_the_schema_cannot_express(client, results):
+    """The IATI 2.03 standard ruleset's rules for an activity (which no XSD can check): identifiers
+    without / & | ?, the activity's identifier starting with its reporting organisation's, dates in
+    order and actual dates not in the future, sector percentages adding up to 100, every
+    participating organisation with a ref or a name, and values on baselines, targets and actuals
+    of a unit indicator."""
+    _response, document = get_xml(client, results)
+    activity = document.find("iati-activity")
+    identifier = activity.findtext("iati-identifier")
+    refs = [identifier, activity.find("reporting-org").get("ref")]
+    refs += [o.get("ref") for o in activity.findall("participating-org") if o.get("ref")]
+    assert not [ref for ref in refs if set(ref) & set("/&|?")]
+    assert identifier.startswith(activity.find("reporting-org").get("ref") + "-")
+
+    dates = {
+        d.get("type"): datetime.date.fromisoformat(d.get("iso-date"))
+        for d in activity.findall("activity-date")
+    }
+    assert dates["1"] <= dates["3"]
+    today = datetime.date.today()
+    assert dates["2"] <= today and ("4" not in dates or dates["4"] <= today)
+
+    assert sum(Decimal(s.get("percentage")) for s in activity.findall("sector[@vocabulary='1']")) == 100
+    assert all(o.get("ref") or o.findall("narrative") for o in activity.findall("participating-org"))
+    for period in activity.findall("result/indicator/period"):
+        assert period.find("period-start").get("iso-date") < period.find("period-end").get("iso-date")
+    for indicator in activity.findall("result/indicator[@measure='1']"):
+        for element in (
+            indicator.findall("baseline")
+            + indicator.findall("period/target")
+            + indicator.findall("period/actual")
+        ):
+            assert element.get("value")
+
+
 def test_the_identifier_prefix_is_a_setting(client, project, settings):
     settings.IATI_ACTIVITY_PREFIX = "AZ-KHR-"
     _response, document = get_xml(client, project)
