@@ -8,7 +8,8 @@
 import { cfg, L } from "./config.js";
 import { store } from "./storage.js";
 import { request } from "./net.js";
-import { $, uuid4 } from "./screen.js";
+import { uploadPhoto } from "./upload.js";
+import { $, showPhotoProgress, uuid4 } from "./screen.js";
 import { editingState } from "./forms.js";
 
 // How long one photo may take to send before the try is given up (one bar of signal).
@@ -17,14 +18,20 @@ export const PHOTO_TIMEOUT_MS = 180000;
 /* Send one photo of the observation `observationId` (the server's id). Idempotent on the
  * photo's uuid: sending it again never makes two. */
 export function sendPhoto(photo, observationId) {
-  const form = new FormData();
-  form.append("uuid", photo.uuid);
-  form.append("observation", String(observationId));
-  form.append("image", photo.blob, photo.uuid + ".jpg");
-  form.append("caption", photo.caption || "");
-  if (photo.takenAt) form.append("taken_at", photo.takenAt);
-  return request(cfg.urls.photos, { method: "POST", body: form }, PHOTO_TIMEOUT_MS);
+  // In chunks sized to the link, resumed where the server got to (upload.js).
+  return uploadPhoto(photo, observationId, {
+    request: request,
+    urls: { start: cfg.urls.uploads },
+    memory: uploadMemory,
+    onProgress: (sent, total) => {
+      showPhotoProgress(photo.uuid, sent, total);
+      store.update("photos", photo.uuid, (p) => { p.sentBytes = sent; });
+    },
+  });
 }
+
+// The chunk size that suits the link, carried from one photo to the next.
+const uploadMemory = {};
 
 function readImage(file) {
   if (window.createImageBitmap) {

@@ -145,6 +145,22 @@ export function renderVisits() {
   });
 }
 
+/* How much of a waiting photo the server has: "Photo 2: 12 of 40 kB sent", with a bar. */
+function photoProgress(uuid, number, sent, total) {
+  const bar = el("progress", { max: String(total || 1), value: String(sent) });
+  return el("p", { className: "photo-progress", "data-photo": uuid, "data-number": String(number) }, [
+    el("span", { text: fmt(L.photoProgress, { number: number, sent: Math.floor(sent / 1000), total: Math.ceil(total / 1000) }) }),
+    " ",
+    bar,
+  ]);
+}
+
+/* Move a waiting photo's progress on, while it is being sent (upload.js calls this per chunk). */
+export function showPhotoProgress(uuid, sent, total) {
+  const line = document.querySelector('.photo-progress[data-photo="' + uuid + '"]');
+  if (line) line.replaceWith(photoProgress(uuid, Number(line.dataset.number), sent, total));
+}
+
 function visitCard(record, photos) {
   const draft = record.draft;
   const dates = draft.start_date + (draft.end_date && draft.end_date !== draft.start_date ? " – " + draft.end_date : "");
@@ -164,6 +180,9 @@ function visitCard(record, photos) {
   if (waitingPhotos) bits.push(fmt(L.photosWaiting, { count: waitingPhotos }));
   if (sentPhotos) bits.push(fmt(L.photosSent, { count: sentPhotos }));
   if (bits.length) card.appendChild(el("p", { className: "photos-state", text: bits.join(" · ") }));
+  photos.filter((p) => p.state === "waiting").forEach((photo, index) => {
+    card.appendChild(photoProgress(photo.uuid, index + 1, photo.sentBytes || 0, photo.blob ? photo.blob.size : 0));
+  });
   if (record.notice) card.appendChild(el("p", { className: "notice", text: record.notice }));
 
   const actions = el("div", { className: "actions" });
