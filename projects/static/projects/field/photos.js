@@ -12,9 +12,6 @@ import { uploadPhoto } from "./upload.js";
 import { $, showPhotoProgress, uuid4 } from "./screen.js";
 import { editingState } from "./forms.js";
 
-// How long one photo may take to send before the try is given up (one bar of signal).
-export const PHOTO_TIMEOUT_MS = 180000;
-
 /* Send one photo of the observation `observationId` (the server's id). Idempotent on the
  * photo's uuid: sending it again never makes two. */
 export function sendPhoto(photo, observationId) {
