@@ -40,6 +40,9 @@ def one_of_each(goranboy, media_in_tmp):
         "village": village,
         "project": project,
         "reportedfigure": factories.ReportedFigureFactory(project=project),
+        "resultindicator": factories.ResultPeriodFactory(
+            indicator=factories.ResultIndicatorFactory(project=project)
+        ).indicator,
         "kehriz": kehriz,
         "statusevent": factories.StatusEventFactory(kehriz=kehriz),
         "restorationwork": factories.RestorationWorkFactory(kehriz=kehriz, project=project),
