@@ -258,6 +258,9 @@ def test_the_public_page_shows_no_names_and_no_unpublished_kehriz(client, projec
 
 @pytest.mark.django_db
 def test_the_page_is_in_english_and_azerbaijani(client, project):
+    project.description = "Kəhrizlərin bərpası."
+    project.description_en = "Restoring kəhriz."
+    project.save()
     indicator_with_periods(project, title_az="Təhvil verilmiş kəhrizlər", title_en="Kəhriz handed over")
     az = client.get(
         reverse("projects:project", args=[project.code]), HTTP_ACCEPT_LANGUAGE="az"
@@ -268,6 +271,7 @@ def test_the_page_is_in_english_and_azerbaijani(client, project):
     assert "Təhvil verilmiş kəhrizlər" in az and "Hədəflərə qarşı nəticələr" in az
     assert "Kəhriz handed over" in en and "Results against targets" in en
     assert "<h1>Kəhriz project</h1>" in en and "<h1>Kəhriz layihəsi</h1>" in az
+    assert "Restoring kəhriz." in en and "Restoring" not in az and "Kəhrizlərin bərpası." in az
 
 
 @pytest.mark.django_db

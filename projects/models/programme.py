@@ -44,7 +44,8 @@ class Project(SearchableModel):
     districts = models.ManyToManyField(
         District, verbose_name=_("districts"), related_name="projects", blank=True
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description (Azerbaijani)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     source = models.CharField(_("source"), max_length=500, blank=True)
 
     objects = ProjectQuerySet.as_manager()
@@ -78,6 +79,16 @@ class Project(SearchableModel):
     @name.setter
     def name(self, value):
         self.name_az = value
+
+    @property
+    def description_text(self):
+        """The description in the active language: English when asked for and written, else
+        Azerbaijani."""
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and self.description_en:
+            return self.description_en
+        return self.description
 
     def __str__(self):
         return self.name

@@ -69,6 +69,12 @@ PROJECT = {
         "Gender bərabərliyinə, idarəetməyə və ətraf mühitin davamlılığına diqqət yetirilir, "
         "icmanın özünün idarə etdiyi yanaşma tətbiq olunur."
     ),
+    "description_en": (
+        "Energy-free water supply for households and irrigation in rural and IDP-settled "
+        "communities: the aim is higher farm productivity and livelihoods, so that people are not "
+        "forced to migrate for economic reasons. Attention is given to gender equality, governance "
+        "and environmental sustainability, with a community-managed approach."
+    ),
     "source": NEWS_SOURCE,
 }
 
@@ -168,6 +174,9 @@ class Command(BaseCommand):
 
         project, _created = Project.objects.get_or_create(code=PROJECT["code"], defaults=PROJECT)
         reword(project, "donor", "implementing_agency", "description", "source")
+        if not project.description_en:  # loaded before the English description existed
+            project.description_en = PROJECT["description_en"]
+            project.save(update_fields=["description_en"])
         project.districts.add(agdam, goranboy, qazax, cebrayil)
         figure, _created = ReportedFigure.objects.get_or_create(
             project=project,
