@@ -23,6 +23,7 @@ data:
 
 test: setup lint
 	$(PY) manage.py makemigrations --check --dry-run
+	node --test tests/js/
 	$(MAKE) --no-print-directory test-spatialite
 	@if url=$$($(PY) scripts/postgis_url.py); then \
 		$(MAKE) --no-print-directory test-postgis TEST_POSTGIS_URL=$$url; \

@@ -36,6 +36,12 @@ from projects.models import District, Functionality, Kehriz, Observation, Person
 # Sending: the first retry after a failure, doubling up to the longest wait (seconds).
 RETRY_FIRST_S = 2
 RETRY_MAX_S = 60
+# How long the phone waits for the server's answer to a visit, and for the kəhriz list, before
+# it gives the try up (seconds): a request that hangs never holds up the others.
+VISIT_TIMEOUT_S = 30
+LIST_TIMEOUT_S = 20
+# Sent visits stay on the phone (as a record of what went) this long, then leave it (days).
+SENT_KEPT_DAYS = 7
 # Photos are shrunk on the phone so that their long side is at most this (pixels).
 PHOTO_MAX_SIDE = 1600
 
@@ -120,6 +126,8 @@ def app(request):
             "kehrizPage": reverse("projects:kehriz", args=[0]),
         },
         "retry": {"first": RETRY_FIRST_S, "max": RETRY_MAX_S},
+        "timeouts": {"visit": VISIT_TIMEOUT_S * 1000, "list": LIST_TIMEOUT_S * 1000},
+        "sentKeptMs": SENT_KEPT_DAYS * 24 * 3600 * 1000,
         "photoMaxSide": PHOTO_MAX_SIDE,
         "farM": services.OBSERVER_DISTANCE_FLAG_M,
         "functionalities": [[v, str(label)] for v, label in Functionality.choices],
@@ -295,6 +303,11 @@ LABELS = {
     "sending": gettext_lazy("Sending…"),
     "offline": gettext_lazy("No connection: visits are kept on this phone and sent when it returns."),
     "retryIn": gettext_lazy("Trying again in %(seconds)s s."),
+    "slow": gettext_lazy("Slow connection: sending takes longer; it goes on by itself."),
+    "serverProblem": gettext_lazy("The server had a problem (error %(status)s); it will be tried again."),
+    "noAnswer": gettext_lazy("No answer in time (slow connection); it will be tried again."),
+    "noConnection": gettext_lazy("No connection; it will be tried again."),
+    "photoAttempt": gettext_lazy("Photo %(number)s: %(state)s"),
     "litresPerSecond": gettext_lazy("%(value)s L/s"),
     # "," in Azerbaijani: the app writes numbers as the pages do (1,14 l/san).
     "decimalSeparator": lazy(lambda: formats.get_format("DECIMAL_SEPARATOR"), str)(),

@@ -21,7 +21,9 @@ export function editingState() { return { current: current, editing: editing }; 
 // --- The kəhriz list (from the server, kept by the service worker) --------------------------------
 
 export function loadKehriz() {
-  return fetch(cfg.urls.kehriz, { credentials: "same-origin", headers: { Accept: "application/json" } })
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), cfg.timeouts.list);
+  return fetch(cfg.urls.kehriz, { credentials: "same-origin", headers: { Accept: "application/json" }, signal: controller.signal })
     .then((response) => {
       if (response.status === 401) state.authNeeded = true;
       if (!response.ok) throw new Error(response.status);
@@ -34,7 +36,8 @@ export function loadKehriz() {
     })
     .catch(() => {
       app.dataset.kehriz = "failed";
-    });
+    })
+    .finally(() => clearTimeout(timer));
 }
 
 function locate() {

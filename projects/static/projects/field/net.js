@@ -11,10 +11,12 @@ export function csrfToken() {
 
 /* Resolves to {status, body} (the body parsed as JSON when it is JSON) once the whole answer
  * has arrived; rejects when the connection fails or `timeoutMs` passes first (a connection cut
- * while reading the body is a failure too). */
+ * while reading the body is a failure too). The error's `kind` says which: "timeout" (no
+ * answer in time: a slow link, or a server that hangs) or "network" (no connection). */
 export function request(url, options, timeoutMs) {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
   options.credentials = "same-origin";
   // X-Kehriz-Client names the field app as the door of the versions its visits write
   // (projects/history.py).
@@ -28,5 +30,11 @@ export function request(url, options, timeoutMs) {
     let parsed = body;
     try { parsed = body ? JSON.parse(body) : null; } catch (e) { /* not JSON: keep the text */ }
     return { status: response.status, body: parsed };
-  })).catch((error) => { clearTimeout(timer); throw error; });
+  })).catch((error) => {
+    clearTimeout(timer);
+    const failure = new Error(timedOut ? "timeout" : "network");
+    failure.kind = timedOut ? "timeout" : "network";
+    failure.cause = error;
+    throw failure;
+  });
 }

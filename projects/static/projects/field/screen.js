@@ -4,7 +4,7 @@
 import { cfg, L } from "./config.js";
 import { store } from "./storage.js";
 import { openVisit } from "./forms.js";
-import { renderAndSync, requeue, state } from "./send.js";
+import { isUnderWay, renderAndSync, requeue, state } from "./send.js";
 
 export const app = document.getElementById("field-app");
 
@@ -129,7 +129,9 @@ export function renderVisits() {
     list.textContent = "";
     visits.sort((a, b) => b.createdAt - a.createdAt);
     const waiting = visits.filter((v) => v.state === "queued").length;
-    const photosWaiting = photos.filter((p) => p.state === "waiting").length;
+    // A refused visit's photos do not wait: they go once the visit is sent again.
+    const going = new Set(visits.filter((v) => v.state === "queued" || v.state === "sent").map((v) => v.uuid));
+    const photosWaiting = photos.filter((p) => p.state === "waiting" && going.has(p.visitUuid)).length;
     $("waiting-count").textContent = String(waiting);
     app.dataset.waiting = String(waiting);
     app.dataset.photosWaiting = String(photosWaiting);
@@ -183,6 +185,18 @@ function visitCard(record, photos) {
   photos.filter((p) => p.state === "waiting").forEach((photo, index) => {
     card.appendChild(photoProgress(photo.uuid, index + 1, photo.sentBytes || 0, photo.blob ? photo.blob.size : 0));
   });
+  // How this visit's last try went, and each waiting photo's.
+  if (record.state === "queued") {
+    const line = isUnderWay(record.uuid) ? L.sending : failureText(record.failure);
+    if (line) card.appendChild(el("p", { className: "attempt", text: line }));
+  }
+  photos.filter((p) => p.state === "waiting").forEach((photo, index) => {
+    const line = isUnderWay(photo.uuid) ? L.sending : failureText(photo.failure);
+    if (line) {
+      card.appendChild(el("p", { className: "attempt photo-attempt", "data-photo": photo.uuid,
+        text: fmt(L.photoAttempt, { number: index + 1, state: line }) }));
+    }
+  });
   if (record.notice) card.appendChild(el("p", { className: "notice", text: record.notice }));
 
   const actions = el("div", { className: "actions" });
@@ -216,6 +230,14 @@ function visitCard(record, photos) {
   });
   if (actions.childNodes.length) card.appendChild(actions);
   return card;
+}
+
+/* Why the last try of a visit or photo failed, as the officer is told (it is tried again). */
+function failureText(failure) {
+  if (!failure) return "";
+  if (failure.kind === "server") return fmt(L.serverProblem, { status: failure.status || "?" });
+  if (failure.kind === "timeout") return L.noAnswer;
+  return L.noConnection;
 }
 
 function discardVisit(record) {

@@ -1,6 +1,9 @@
 /* Sending what waits on the phone: visits to the API's idempotent creation, then the photos of
  * the visits the server stored. The rules (order, retries, what an answer means) are queue.js's;
- * this module does the requests and keeps the phone's records and the sync bar up to date. */
+ * this module makes the requests, keeps the phone's records, and says how sending goes.
+ *
+ * Each visit and photo goes on its own (queue.PARALLEL at a time): one that hangs or fails waits
+ * for its own next try while the others go on. Every request has a time limit. */
 import { cfg, L } from "./config.js";
 import { store } from "./storage.js";
 import { request } from "./net.js";
@@ -8,10 +11,16 @@ import { number, $, app, fmt, renderVisits } from "./screen.js";
 import { sendPhoto } from "./photos.js";
 import * as queue from "./queue.js";
 
-export const state = { authNeeded: false };
-let syncing = false;
-let failures = 0;
-let retryTimer = null;
+/* authNeeded: the server asked for a sign-in (nothing is sent until then); link: "offline",
+ * "slow" or "" (queue.linkState). */
+export const state = { authNeeded: false, link: "" };
+const underWay = new Set(); // uuids of the visits and photos being sent now
+const recentKinds = []; // how the last tries ended ("ok", "server", "timeout", "network"), newest last
+let networkFailures = 0;
+let holdUntil = 0; // no connection: nothing starts before this
+let wakeTimer = null;
+
+export function isUnderWay(uuid) { return underWay.has(uuid); }
 
 export function toPayload(record) {
   const d = record.draft;
@@ -50,15 +59,26 @@ export function toPayload(record) {
   };
 }
 
-function later(storeName, uuid, status) {
-  return store.update(storeName, uuid, (record) => queue.noteFailure(record, status, Date.now(), cfg.retry));
+/* Keep what an answer (or a failed try) means for one record; resolves to the outcome. */
+function settle(storeName, uuid, outcome, answer, onStored) {
+  if (outcome === "auth") return Promise.resolve(outcome);
+  return store.update(storeName, uuid, (r) => {
+    if (outcome === "ok") {
+      queue.clearFailure(r);
+      r.error = null;
+      onStored(r);
+    } else if (outcome === "refused") {
+      queue.clearFailure(r);
+      r.state = "refused";
+      r.error = { status: answer.status, body: answer.body };
+    } else {
+      queue.noteFailure(r, outcome, answer ? answer.status : null, Date.now(), cfg.retry);
+    }
+  }).then(() => outcome);
 }
 
-function refuse(storeName, uuid, answer) {
-  return store.update(storeName, uuid, (r) => {
-    r.state = "refused";
-    r.error = { status: answer.status, body: answer.body };
-  });
+function failureKind(error) {
+  return error && error.kind === "timeout" ? "timeout" : "network";
 }
 
 function sendVisit(record) {
@@ -66,147 +86,145 @@ function sendVisit(record) {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(toPayload(record)),
-  }, 60000).then((answer) => {
-    const outcome = queue.outcomeOf(answer, record.uuid);
-    if (outcome === "ok") {
-      return store.update("visits", record.uuid, (r) => {
-        r.state = "sent";
-        r.sentAt = Date.now();
-        r.serverId = answer.body.id;
-        r.error = null;
-        r.observationIds = {};
-        (answer.body.observations || []).forEach((o) => { r.observationIds[o.kehriz] = o.id; });
-        if (answer.status === 200 && r.editedAfterRefusal) r.notice = L.alreadyStored || null;
-      }).then(() => outcome);
-    }
-    if (outcome === "refused") return refuse("visits", record.uuid, answer).then(() => outcome);
-    if (outcome === "later") return later("visits", record.uuid, answer.status).then(() => outcome);
-    return outcome;
-  }, () => "network");
+  }, cfg.timeouts.visit).then((answer) => {
+    return settle("visits", record.uuid, queue.outcomeOf(answer, record.uuid), answer, (r) => {
+      r.state = "sent";
+      r.sentAt = Date.now();
+      r.serverId = answer.body.id;
+      r.observationIds = {};
+      (answer.body.observations || []).forEach((o) => { r.observationIds[o.kehriz] = o.id; });
+      if (answer.status === 200 && r.editedAfterRefusal) r.notice = L.alreadyStored || null;
+    });
+  }, (error) => settle("visits", record.uuid, failureKind(error), null));
 }
 
 function sendOnePhoto(photo, visit) {
-  const observation = visit.observationIds && visit.observationIds[photo.kehriz];
+  const observation = visit && visit.observationIds && visit.observationIds[photo.kehriz];
   if (!observation) {
-    return refuse("photos", photo.uuid, { status: 0, body: cfg.fields.observations }).then(() => "refused");
+    return settle("photos", photo.uuid, "refused", { status: 0, body: cfg.fields.observations });
   }
   return sendPhoto(photo, observation).then((answer) => {
-    const outcome = queue.outcomeOf(answer, photo.uuid);
-    if (outcome === "ok") {
-      return store.update("photos", photo.uuid, (p) => {
-        p.state = "sent";
-        p.blob = null; // stored on the server: free the phone's space
-        p.serverId = answer.body.id;
-      }).then(() => outcome);
-    }
-    if (outcome === "refused") return refuse("photos", photo.uuid, answer).then(() => outcome);
-    if (outcome === "later") return later("photos", photo.uuid, answer.status).then(() => outcome);
-    return outcome;
-  }, () => "network");
+    return settle("photos", photo.uuid, queue.outcomeOf(answer, photo.uuid), answer, (p) => {
+      p.state = "sent";
+      p.sentAt = Date.now();
+      p.blob = null; // stored on the server: free the phone's space
+      p.serverId = answer.body.id;
+    });
+  }, (error) => settle("photos", photo.uuid, failureKind(error), null));
 }
 
-/* Send what is waiting, visits first (oldest first), then the photos of sent visits. Stops at
- * the first network failure and tries again later, waiting longer after each failure. */
-function sendAll() {
-  return store.all("visits").then((visits) => {
-    const queued = queue.visitsToSend(visits, cfg.user, Date.now());
-    let chain = Promise.resolve("ok");
-    queued.forEach((record) => {
-      chain = chain.then((outcome) => {
-        if (outcome === "network" || outcome === "auth") return outcome;
-        return sendVisit(record).then((result) => {
-          if (result === "ok") failures = 0;
-          return renderVisits().then(() => result);
-        });
-      });
-    });
-    return chain.then((outcome) => {
-      if (outcome === "network" || outcome === "auth") return outcome;
-      return Promise.all([store.all("visits"), store.all("photos")]).then(([allVisits, allPhotos]) => {
-        const sent = queue.sentVisits(allVisits, cfg.user);
-        let photoChain = Promise.resolve("ok");
-        queue.photosToSend(allPhotos, allVisits, cfg.user, Date.now()).forEach((photo) => {
-          photoChain = photoChain.then((result) => {
-            if (result === "network" || result === "auth") return result;
-            return sendOnePhoto(photo, sent[photo.visitUuid]).then((r) => {
-              if (r === "ok") failures = 0;
-              return renderVisits().then(() => r);
-            });
-          });
-        });
-        return photoChain;
-      });
-    });
+/* Send one record, unless another tab of the app is sending it (then leave it to that tab). */
+function sendOne(kind, uuid) {
+  const run = () => Promise.all([store.get(kind, uuid), store.all("visits")]).then(([fresh, visits]) => {
+    if (!fresh) return null;
+    if (kind === "visits") return fresh.state === "queued" && fresh.user === cfg.user ? sendVisit(fresh) : null;
+    const visit = queue.sentVisits(visits, cfg.user)[fresh.visitUuid];
+    return fresh.state === "waiting" && visit ? sendOnePhoto(fresh, visit) : null;
   });
+  if (!navigator.locks) return run();
+  return navigator.locks.request("kehriz-field-send-" + uuid, { ifAvailable: true }, (lock) => (lock ? run() : null));
 }
 
+function noteOutcome(outcome) {
+  if (!outcome) return;
+  if (outcome === "auth") {
+    state.authNeeded = true;
+    return;
+  }
+  if (outcome === "network") {
+    networkFailures += 1;
+    holdUntil = Date.now() + queue.backoffMs(networkFailures, cfg.retry);
+  } else {
+    networkFailures = 0;
+    holdUntil = 0;
+  }
+  recentKinds.push(outcome === "refused" ? "ok" : outcome);
+  if (recentKinds.length > 5) recentKinds.shift();
+  state.link = queue.linkState(recentKinds, navigator.onLine !== false);
+}
+
+/* Start whatever is due and has a free place, remove sent visits whose time on the phone is
+ * over, redraw, and plan the next wake-up. Called at start-up, after each send, on a timer, when
+ * the connection returns and when the app comes back to the screen. */
 export function sync() {
-  if (syncing) return Promise.resolve();
-  syncing = true;
-  clearTimeout(retryTimer);
-  app.dataset.syncing = "1";
-  $("sync-message").textContent = L.sending;
-  const run = () => sendAll().then((outcome) => {
-    state.authNeeded = outcome === "auth";
-    if (outcome === "network") failures += 1;
-    return outcome;
-  });
-  const work = navigator.locks
-    ? navigator.locks.request("kehriz-field-sync", { ifAvailable: true }, (lock) => (lock ? run() : "busy"))
-    : run();
-  return work.catch(() => { failures += 1; return "network"; }).then((outcome) => {
-    syncing = false;
-    app.dataset.syncing = "0";
-    return renderVisits().then(() => schedule(outcome));
+  clearTimeout(wakeTimer);
+  return Promise.all([store.all("visits"), store.all("photos")]).then(([visits, photos]) => {
+    const now = Date.now();
+    const expired = queue.expiredSent(visits, photos, now, cfg.sentKeptMs);
+    if (expired.length) return forget(expired, photos).then(sync);
+    const starts = state.authNeeded || now < holdUntil ? [] : queue.toStart(visits, photos, cfg.user, now, underWay);
+    starts.forEach(({ kind, record }) => {
+      underWay.add(record.uuid);
+      Promise.resolve()
+        .then(() => sendOne(kind, record.uuid))
+        .catch(() => "network")
+        .then((outcome) => {
+          underWay.delete(record.uuid);
+          noteOutcome(outcome);
+          return sync();
+        });
+    });
+    app.dataset.syncing = underWay.size ? "1" : "0";
+    app.dataset.link = state.link;
+    return renderVisits().then(() => schedule(visits, photos));
   });
 }
 
-/* When to try again: after a network failure, 2 s, 4 s, 8 s… up to the longest wait; after a
- * server error, when the record that failed is due. */
-function schedule(outcome) {
-  clearTimeout(retryTimer);
+/* Remove sent visits (and their sent photos' records) from the phone: the server keeps them. */
+function forget(visitUuids, photos) {
+  const gone = new Set(visitUuids);
+  return Promise.all([
+    ...visitUuids.map((uuid) => store.remove("visits", uuid)),
+    ...photos.filter((p) => gone.has(p.visitUuid)).map((p) => store.remove("photos", p.uuid)),
+  ]);
+}
+
+/* The sync bar's message, and when to look again. */
+function schedule(visits, photos) {
+  clearTimeout(wakeTimer);
   $("sign-in-again").hidden = !state.authNeeded;
   if (state.authNeeded) $("sync-bar").hidden = false;
-  return Promise.all([store.all("visits"), store.all("photos")]).then(([visits, photos]) => {
-    const mine = visits.filter((v) => v.user === cfg.user);
-    const sentUuids = queue.sentVisits(visits, cfg.user);
-    const pending = mine.filter((v) => v.state === "queued")
-      .concat(photos.filter((p) => p.state === "waiting" && sentUuids[p.visitUuid]));
-    let message = "";
-    if (!pending.length || state.authNeeded) {
-      const refused = mine.some((v) => v.state === "refused") || photos.some((p) => p.state === "refused");
-      $("sync-message").textContent = state.authNeeded ? L.signIn
-        : refused ? L.refusedSome : (visits.length ? L.waitingNone : "");
-      return;
-    }
-    let delay;
-    if (outcome === "network" || failures > 0) {
-      delay = queue.backoffMs(failures, cfg.retry);
-      message = L.offline + " ";
-    } else {
-      const next = Math.min(...pending.map((r) => r.nextAttemptAt || 0));
-      delay = Math.max(1000, next - Date.now());
-    }
-    message += fmt(L.retryIn, { seconds: Math.round(delay / 1000) });
-    $("sync-message").textContent = message;
-    retryTimer = setTimeout(sync, delay);
-  });
+  const mine = visits.filter((v) => v.user === cfg.user);
+  const waiting = queue.pending(visits, photos, cfg.user);
+  const count = waiting.visits.length + waiting.photos.length;
+  if (!count || state.authNeeded) {
+    const refused = mine.some((v) => v.state === "refused") || photos.some((p) => p.state === "refused");
+    $("sync-message").textContent = state.authNeeded ? L.signIn
+      : refused ? L.refusedSome : (visits.length ? L.waitingNone : "");
+    return;
+  }
+  const notUnderWay = {
+    visits: waiting.visits.filter((r) => !underWay.has(r.uuid)),
+    photos: waiting.photos.filter((r) => !underWay.has(r.uuid)),
+  };
+  const now = Date.now();
+  const wake = queue.nextWake(notUnderWay, now, holdUntil);
+  const link = state.link === "offline" ? L.offline : state.link === "slow" ? L.slow : "";
+  let message = underWay.size ? L.sending : "";
+  if (wake !== null) {
+    const delay = Math.max(500, wake - now);
+    wakeTimer = setTimeout(sync, delay);
+    if (!underWay.size) message = fmt(L.retryIn, { seconds: Math.max(1, Math.round(delay / 1000)) });
+  }
+  $("sync-message").textContent = [link, message].filter(Boolean).join(" ");
 }
 
+/* "Send now", and the connection coming back: everything is due at once. */
 export function sendNow() {
-  failures = 0;
-  Promise.all([store.all("visits"), store.all("photos")]).then(([visits, photos]) => Promise.all([
+  state.authNeeded = false;
+  networkFailures = 0;
+  holdUntil = 0;
+  return Promise.all([store.all("visits"), store.all("photos")]).then(([visits, photos]) => Promise.all([
     ...visits.filter((r) => r.nextAttemptAt).map((r) => store.update("visits", r.uuid, (x) => { x.nextAttemptAt = 0; })),
     ...photos.filter((r) => r.nextAttemptAt).map((r) => store.update("photos", r.uuid, (x) => { x.nextAttemptAt = 0; })),
-  ])).then(() => { sync(); });
+  ])).then(sync);
 }
 
 export function requeue(uuid) {
   store.update("visits", uuid, (record) => {
     record.state = "queued";
     record.error = null;
-    record.attempts = 0;
-    record.nextAttemptAt = 0;
+    queue.clearFailure(record);
     record.editedAfterRefusal = true;
   }).then(renderAndSync);
 }
