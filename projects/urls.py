@@ -2,7 +2,19 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from projects.views import api, csp, dashboard, district, field, field_uploads, kehriz, ogcapi, pages, photos
+from projects.views import (
+    api,
+    csp,
+    dashboard,
+    district,
+    field,
+    field_map,
+    field_uploads,
+    kehriz,
+    ogcapi,
+    pages,
+    photos,
+)
 from projects.views import project as project_views
 from projects.views import report as report_views
 from projects.views.iati import activity_xml as iati_activity_xml
@@ -46,6 +58,7 @@ urlpatterns = [
     path("field/kehriz.json", field.kehriz_list, name="field-kehriz"),
     path("field/sw.js", field.service_worker, name="field-service-worker"),
     path("field/manifest.webmanifest", field.manifest, name="field-manifest"),
+    path("field/districts.json", field_map.districts, name="field-districts"),
     # Photos in chunks, resumable (projects/views/field_uploads.py): the field app's own door.
     path("field/uploads/", field_uploads.start, name="field-upload-start"),
     path("field/uploads/<uuid:uuid>/", field_uploads.status, name="field-upload"),

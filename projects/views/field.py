@@ -30,8 +30,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
+from kehriz.csp import tiles_origin
 from projects import roles, services
 from projects.models import District, Functionality, Kehriz, Observation, PersonMet
+from projects.views import field_map
 
 # Sending: the first retry after a failure, doubling up to the longest wait (seconds).
 RETRY_FIRST_S = 2
@@ -58,6 +60,7 @@ SHELL_MODULES = [
     "projects/field/screen.js",
     "projects/field/forms.js",
     "projects/field/photos.js",
+    "projects/field/map.js",
     "projects/field/send.js",
     "projects/field/field.js",
 ]
@@ -70,6 +73,7 @@ SHELL_STATIC = [
     *SHELL_MODULES,
     "projects/field/icon-192.png",
     "projects/field/icon-512.png",
+    *field_map.LEAFLET_STATIC,
 ]
 SERVICE_WORKER = "projects/field/sw.js"
 
@@ -129,6 +133,7 @@ def app(request):
         "timeouts": {"visit": VISIT_TIMEOUT_S * 1000, "list": LIST_TIMEOUT_S * 1000},
         "sentKeptMs": SENT_KEPT_DAYS * 24 * 3600 * 1000,
         "photoMaxSide": PHOTO_MAX_SIDE,
+        "map": field_map.map_config(),
         "farM": services.OBSERVER_DISTANCE_FLAG_M,
         "functionalities": [[v, str(label)] for v, label in Functionality.choices],
         "methods": [[v, str(label)] for v, label in Observation.DischargeMethod.choices],
@@ -228,7 +233,7 @@ def service_worker(request):
     any file it keeps, so that phones pick up a new version of the app."""
     precache = [static(path) for path in SHELL_STATIC]
     digest = hashlib.sha256()
-    for path in [*SHELL_STATIC, SERVICE_WORKER]:
+    for path in [*SHELL_STATIC, SERVICE_WORKER, field_map.TILES_SCRIPT]:
         digest.update(_read_static(path))
     settings_js = json.dumps(
         {
@@ -237,11 +242,17 @@ def service_worker(request):
             "kehriz": reverse("projects:field-kehriz"),
             "manifest": reverse("projects:field-manifest"),
             "static": precache,
+            "map": field_map.service_worker_config(),
         }
     )
     body = f"self.FIELD_SW = {settings_js};\n" + _read_static(SERVICE_WORKER).decode()
+    body += "\n" + _read_static(field_map.TILES_SCRIPT).decode()  # keeps the map's tiles
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = reverse("projects:field")
+    # The worker fetches the viewed map tiles to keep them: the tile server joins its connect-src.
+    tiles = tiles_origin(settings.MAP_TILES_URL)
+    if tiles:
+        response._csp_update = {"connect-src": [tiles]}
     response["Cache-Control"] = "no-cache"
     return response
 

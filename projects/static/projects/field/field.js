@@ -16,8 +16,9 @@
  * or discarded. Nothing is removed without the officer asking. */
 import { cfg, L } from "./config.js";
 import { fold } from "./fold.js";
-import { $, app, renderVisits } from "./screen.js";
-import { loadKehriz, wireForms } from "./forms.js";
+import { $, app, renderVisits, show } from "./screen.js";
+import { addKehriz, kehrizData, loadKehriz, openVisit, wireForms } from "./forms.js";
+import { wireMap } from "./map.js";
 import { sendNow, sync } from "./send.js";
 
 function registerServiceWorker() {
@@ -39,6 +40,13 @@ function registerServiceWorker() {
 }
 
 wireForms();
+// The map: a kəhriz tapped on it starts its observation (in a new visit, from the home view).
+wireMap({
+  config: cfg.map,
+  show: show,
+  data: kehrizData,
+  start: (k, inVisit) => { if (!inVisit) openVisit(null); addKehriz(k); },
+});
 $("send-now").addEventListener("click", sendNow);
 window.addEventListener("online", sendNow);
 document.addEventListener("visibilitychange", () => { if (!document.hidden) sync(); });

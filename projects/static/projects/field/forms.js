@@ -15,6 +15,9 @@ let position = null; // {lat, lon, accuracy, at}
 let current = null; // the visit record being edited
 let editing = null; // {observation, isNew, addedPhotos: [uuid], removedPhotos: [uuid], position}
 
+/* The kəhriz list and district names kept on the phone (for the map). */
+export function kehrizData() { return { kehriz: kehrizList, districts: districts }; }
+
 /* The visit and the observation being edited (for the photos). */
 export function editingState() { return { current: current, editing: editing }; }
 
@@ -235,7 +238,7 @@ function renderChoices() {
   });
 }
 
-function addKehriz(k) {
+export function addKehriz(k) {
   const d = current.draft;
   openObservation({
     kehriz: k.id,

@@ -70,7 +70,7 @@ export function decimal(text) { return String(text).replace(".", L.decimalSepara
 export function km(metres) { return decimal((metres / 1000).toFixed(1)); }
 
 export function show(viewId) {
-  ["home-view", "visit-view", "picker-view", "observation-view"].forEach((id) => {
+  ["home-view", "visit-view", "picker-view", "observation-view", "map-view"].forEach((id) => {
     $(id).hidden = id !== viewId;
   });
   window.scrollTo(0, 0);
