@@ -12,6 +12,7 @@ means is written in :func:`data_note`, from :mod:`projects.results`' rules."""
 
 import datetime
 import math
+import struct
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -227,14 +228,59 @@ class Projection:
         return west, south, east, north
 
 
-def _path(geometry, project):
+def _rings(geometry):
+    """The rings of a (multi)polygon as lists of (lon, lat), read from its WKB in one pass (GEOS's
+    coordinate accessors cost a call per point)."""
+    data = bytes(geometry.wkb)
+    offset = 0
+
+    def read(fmt, size):
+        nonlocal offset
+        values = struct.unpack_from(order + fmt, data, offset)
+        offset += size
+        return values
+
+    def polygon():
+        nonlocal offset
+        rings = []
+        (count,) = read("I", 4)
+        for _ring in range(count):
+            (points,) = read("I", 4)
+            rings.append(list(struct.iter_unpack(order + "dd", data[offset : offset + 16 * points])))
+            offset += 16 * points
+        return rings
+
+    def header():
+        nonlocal order, offset
+        order = "<" if data[offset] == 1 else ">"
+        offset += 1
+        (kind,) = read("I", 4)
+        return kind
+
+    order = "<"
+    rings = []
+    if header() == 6:  # MultiPolygon
+        (count,) = read("I", 4)
+        for _polygon in range(count):
+            header()
+            rings += polygon()
+    else:
+        rings += polygon()
+    return rings
+
+
+def _path(geometry, project, decimals=1):
+    """The (multi)polygon as an SVG path, in map units rounded to ``decimals``."""
     parts = []
-    for polygon in geometry if geometry.geom_type == "MultiPolygon" else [geometry]:
-        for ring in polygon:
-            coords = [project(lon, lat) for lon, lat in ring.coords]
-            if len(coords) < 3:
-                continue
-            parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in coords) + "Z")
+    for ring in _rings(geometry):
+        points = []
+        for lon, lat in ring:
+            x, y = project(lon, lat)
+            point = f"{x:.{decimals}f} {y:.{decimals}f}"
+            if not points or points[-1] != point:
+                points.append(point)
+        if len(points) >= 3:
+            parts.append("M" + "L".join(points) + "Z")
     return "".join(parts)
 
 
@@ -303,7 +349,7 @@ def scope_map(scope):
     ]
     for neighbour in neighbours:
         parts.append(
-            f'<path class="neighbour" d="{_path(_simplified(neighbour.boundary, tolerance), project)}" '
+            f'<path class="neighbour" d="{_path(_simplified(neighbour.boundary, tolerance), project, 0)}" '
             'fill="#ffffff" stroke="#b8c2cc" stroke-width="0.8" fill-rule="evenodd"/>'
         )
     for district in districts:
@@ -612,8 +658,8 @@ def results(scope, district_names):
                 {
                     "title": localised(indicator.title_az, indicator.title_en),
                     "unit": str(indicator.unit.label),
-                    "baseline": number(indicator.baseline_value),
-                    "baseline_date": date_format(indicator.baseline_date),
+                    "baseline": _optional(number, indicator.baseline_value),
+                    "baseline_date": _optional(date_format, indicator.baseline_date) or "",
                     "reports": indicator.get_reports_display(),
                     "periods": periods,
                 }
@@ -629,6 +675,10 @@ def results(scope, district_names):
     return blocks
 
 
+def _optional(show, value):
+    return None if value is None else show(value)
+
+
 def district_names():
     """{pk: name in the page's language} of every district (one small query, no boundaries)."""
     return {
@@ -642,8 +692,8 @@ def district_names():
 BOUNDARIES_SOURCE = gettext_lazy(
     "District boundaries: OpenStreetMap boundary relations (through the public repository "
     "alschiessl/geonames), simplified for this map; © OpenStreetMap contributors, Open Database "
-    "License (ODbL) 1.0, https://www.openstreetmap.org/copyright. Not survey-grade: edges can be off "
-    "by hundreds of metres."
+    "License (ODbL) 1.0, https://www.openstreetmap.org/copyright; this map, derived from them, is under "
+    "the same license. Not survey-grade: edges can be off by hundreds of metres."
 )
 
 

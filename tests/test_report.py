@@ -12,6 +12,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from PIL import Image
 
 from projects.models import Indicator, Reports, Status
@@ -313,3 +315,54 @@ def test_the_pdf_fetches_only_our_static_files():
         with pytest.raises(ValueError):
             fetcher(url)
     assert fetcher("data:text/plain,ok").read() == b"ok"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", [1280, 360], ids=["desktop", "phone"])
+def test_the_printable_page_in_chromium_prints_the_report_alone_on_a4(
+    live_server, programme, tmp_path, width
+):
+    import base64
+
+    from selenium.webdriver.common.by import By
+
+    from tests.browser import require_chromium, screenshot, start_chromium, stop_chromium
+
+    require_chromium()
+    driver = start_chromium(width=width, height=900, language="az")
+    try:
+        driver.get(f"{live_server.url}/projects/kehriz-koica/report/")
+        assert driver.find_element(By.TAG_NAME, "h1").text == PROJECT_AZ
+        drawn = driver.find_element(By.CSS_SELECTOR, "svg.report-map")
+        assert drawn.size["width"] > width * 0.6
+        assert len(drawn.find_elements(By.CSS_SELECTOR, "circle")) == 3
+        # Nothing wider than the phone's screen but the tables' own scrolling.
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= width + 1
+        screenshot(driver, f"report-page-az-{width}")
+
+        # A period chosen with the form: the visits of September 2024 only.
+        for name, value in (("start", "2024-09-01"), ("end", "2024-12-31")):
+            field = driver.find_element(By.NAME, name)
+            driver.execute_script("arguments[0].value = arguments[1]", field, value)
+        driver.find_element(By.CSS_SELECTOR, ".report-period button[type=submit]").click()
+        visits = driver.find_element(By.CSS_SELECTOR, ".report-visits tbody").text
+        assert "2 sentyabr 2024" in visits and "mart" not in visits
+        assert "start=2024-09-01" in driver.current_url
+
+        # The browser's Print: A4, the report without the site's header and footer.
+        printed = driver.execute_cdp_cmd(
+            "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
+        )
+        pdf = base64.b64decode(printed["data"])
+        info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+        assert "(A4)" in info, info
+        text = pdf_text(pdf, tmp_path)
+        assert PROJECT_AZ in text and HANDED_OVER_AZ in text
+        with translation.override("az"):
+            hidden = [gettext("Show this period"), gettext("Data entry"), gettext("Sources and licenses")]
+        for words in hidden:  # the period form, the site's header and footer
+            assert words not in text
+        assert "OpenStreetMap" in text
+    finally:
+        stop_chromium(driver)
