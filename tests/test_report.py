@@ -326,6 +326,8 @@ def test_the_printable_page_in_chromium_prints_the_report_alone_on_a4(
     import base64
 
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
 
     from tests.browser import require_chromium, screenshot, start_chromium, stop_chromium
 
@@ -346,9 +348,11 @@ def test_the_printable_page_in_chromium_prints_the_report_alone_on_a4(
             field = driver.find_element(By.NAME, name)
             driver.execute_script("arguments[0].value = arguments[1]", field, value)
         driver.find_element(By.CSS_SELECTOR, ".report-period button[type=submit]").click()
-        visits = driver.find_element(By.CSS_SELECTOR, ".report-visits tbody").text
-        assert "2 sentyabr 2024" in visits and "mart" not in visits
-        assert "start=2024-09-01" in driver.current_url
+        WebDriverWait(driver, 10).until(lambda d: "start=2024-09-01" in d.current_url)
+        visits = WebDriverWait(driver, 10).until(
+            EC.presence_of_element_located((By.CSS_SELECTOR, ".report-visits tbody"))
+        )
+        assert "2 sentyabr 2024" in visits.text and "mart" not in visits.text
 
         # The browser's Print: A4, the report without the site's header and footer.
         printed = driver.execute_cdp_cmd(
