@@ -223,7 +223,7 @@ def _join(names):
 
 
 def _description(project, districts):
-    own = {"az": project.description, "en": getattr(project, "description_en", "")}
+    own = {"az": project.description, "en": project.description_en}
 
     def make(language):
         if own[language]:

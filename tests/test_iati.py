@@ -434,6 +434,17 @@ def test_results_are_what_the_results_framework_computes(client, results):
     assert period.find("actual").get("value") == "450.5"
 
 
+def test_the_english_description_is_the_projects_own(client, results):
+    results.description_en = "Energy-free water supply in rural areas."
+    results.save()
+    _response, document = get_xml(client, results)
+    description = narratives(document.find("iati-activity/description"))
+    assert description == {
+        "az": "Kənd yerlərində enerji tələb etməyən su təchizatı.",
+        "en": "Energy-free water supply in rural areas.",
+    }
+
+
 def test_a_reported_indicator_without_a_figure_has_no_actual(client, project, schema):
     indicator = ResultIndicatorFactory(
         project=project, indicator=Indicator.PEOPLE_SERVED, reports=Reports.REPORTED
