@@ -15,15 +15,18 @@ What goes in, and from where:
   **activity dates**: the start and end as planned (types 1 and 3), and as actual (2 and 4) once
   they are past;
 - **recipient country** AZ (100 %), **activity scope** from the number of districts;
-- **locations**: the project's kəhriz, only those published and real (never a synthetic demo
-  record or an unpublished one; deleted ones are in the trash, not in these tables), each with its
-  outlet, its district (OpenStreetMap relation, vocabulary G2) and the GeoNames feature code
-  CNLSB, "underground irrigation canal(s)" (a qanat);
+- **locations**: the project's rayons (its districts, and any other a counted figure counts in),
+  each an administrative region (its OpenStreetMap relation, vocabulary G2; GeoNames ADM1) that the
+  results' district breakdowns point to; then the project's kəhriz, only those published and real
+  (never a synthetic demo record or an unpublished one; deleted ones are in the trash, not in these
+  tables), each with its outlet, its district and the GeoNames feature code CNLSB, "underground
+  irrigation canal(s)" (a qanat);
 - **sectors** (DAC 5-digit, vocabulary 1): :data:`SECTORS`;
 - **budget**: the project's budget over its dates, when both are known;
 - **results**: one per indicator of the results framework, with its baseline, and each target
   period's target and actual: the figure the programme reports (``PeriodResult.actual`` from
-  :mod:`projects.results`: counted from the records, or the project's reported figure).
+  :mod:`projects.results`: counted from the records, or the project's reported figure). A counted
+  actual is followed by its breakdowns, see :func:`_breakdowns`.
 
 A fixed number of queries whatever the number of kəhriz: the districts, the kəhriz, and those of
 :func:`projects.results.project_results`."""
@@ -35,10 +38,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
-from projects.models import Indicator, Kehriz, Reports
+from projects.models import District, Indicator, Kehriz, Project, Reports
 from projects.results import project_results
 
 VERSION = "2.03"
@@ -111,8 +115,16 @@ REACH_ACTIVITY = "1"
 OSM_VOCABULARY = "G2"
 RAYON_LEVEL = "1"
 EXACT, APPROXIMATE = "1", "2"
-STRUCTURE = "3"
+ADMINISTRATIVE_REGION, STRUCTURE = "1", "3"
 QANAT = "CNLSB"
+FIRST_ORDER_DIVISION = "ADM1"  # GeoNames' feature code of Azerbaijan's rayons
+# Disaggregated actuals: result/indicator/period/actual may be repeated, each with dimension
+# name/value pairs (free text) and location refs to the activity's locations. The names are those
+# of the standard's own examples ("sex" with "female"), so that tools adding up women's results
+# across publishers find ours.
+DISTRICT_DIMENSION = "district"
+SEX_DIMENSION = "sex"
+FEMALE, MALE = "female", "male"
 SRS_WGS84 = "http://www.opengis.net/def/crs/EPSG/0/4326"
 # BudgetType 1 (original), BudgetStatus 2 (committed).
 BUDGET_ORIGINAL, BUDGET_COMMITTED = "1", "2"
@@ -319,7 +331,30 @@ def _location(activity, kehriz):
     _sub(location, "feature-designation", code=QANAT)
 
 
-def _locations(activity, project):
+def district_ref(district):
+    """The ``location/@ref`` of a rayon, which the results' district breakdowns cite."""
+    return f"district-{district['slug']}"
+
+
+def _district_location(activity, district):
+    location = _sub(activity, "location", ref=district_ref(district))
+    _sub(location, "location-reach", code=REACH_ACTIVITY)
+    _narratives(_sub(location, "name"), {lang: _district_name(district, lang) for lang in LANGUAGES})
+    if district["osm_id"]:
+        _sub(
+            location,
+            "administrative",
+            vocabulary=OSM_VOCABULARY,
+            level=RAYON_LEVEL,
+            code=f"relation/{district['osm_id']}",
+        )
+    _sub(location, "location-class", code=ADMINISTRATIVE_REGION)
+    _sub(location, "feature-designation", code=FIRST_ORDER_DIVISION)
+
+
+def _locations(activity, project, districts):
+    for district in districts:
+        _district_location(activity, district)
     rows = (
         public_kehriz(project)
         .values(
@@ -355,7 +390,7 @@ def _budget(activity, project):
     value.text = _number(project.budget)
 
 
-def _result(activity, project, result):
+def _result(activity, project, result, districts):
     indicator = result.indicator
     titles = {"az": indicator.title_az, "en": indicator.title_en}
     element = _sub(activity, "result", type=OUTPUT if indicator.indicator in OUTPUTS else OUTCOME)
@@ -400,18 +435,89 @@ def _result(activity, project, result):
         actual = _sub(element, "actual", value=_number(actual_value))
         comment = _in_each_language(lambda language, result=period_result: _actual_comment(result))
         _narratives(_sub(actual, "comment"), comment)
+        if period_result.reports == Reports.COUNTED:
+            _breakdowns(element, period_result, districts)
+
+
+def _breakdowns(period, period_result, districts):
+    """After a period's total actual, the same counted figure broken down, the way IATI 2.03
+    publishers disaggregate a result: more ``actual`` elements in the period, each a part of the
+    total, said by its ``dimension`` (and, for a district, its ``location``, the rayon's ``ref``).
+
+    - **by district**: one actual per rayon the counted rows are in, with the rayon's location and
+      a ``district`` dimension whose value is its Azerbaijani name as loaded from OpenStreetMap
+      (plain text, "Cəbrayıl rayonu": the full name, since "Şəki rayonu" and "Şəki İnzibati
+      Ərazisi" are two units; the English name is the rayon location's). Every kəhriz has a
+      district, so the parts add up to the total;
+    - **by sex**, where the records say (the women and men on the water user committees,
+      ``PeriodResult.by_sex``): parts that add up to the total are published as they are. The
+      indicator "women on water user committees" counts only women: its one part is ``female``,
+      the whole total; the men on the same committees are not a part of it (a ``male`` actual
+      would say the indicator counted them), so they are told in that part's comment.
+
+    Only for a counted figure. When the programme reports the project's reported figure, the
+    period's actual is that figure, which has no breakdown; the counted one's parts add up to the
+    counted figure, not to the one reported, and published beside it they would contradict it
+    (a district's share of a total the file does not report). The total's comment says so."""
+    for district_id, value in period_result.by_district:
+        district = districts[district_id]  # every kəhriz has one (NOT NULL), fetched with the rest
+        part = _sub(period, "actual", value=_number(value))
+        _sub(part, "location", ref=district_ref(district))
+        _sub(part, "dimension", name=DISTRICT_DIMENSION, value=_text(district["name_az"]))
+
+    sexes = period_result.by_sex
+    if not sexes:
+        return
+    total = period_result.counted
+    if sexes["women"] == total:
+        part = _sub(period, "actual", value=_number(total))
+        _sub(part, "dimension", name=SEX_DIMENSION, value=FEMALE)
+        known = all(row.men is not None for row in period_result.rows)
+
+        def membership(language):
+            if known:
+                size = sexes["women"] + sexes["men"]
+                return ngettext(
+                    "The indicator counts women only. The committees counted have %(members)s "
+                    "member: %(women)s women and %(men)s men.",
+                    "The indicator counts women only. The committees counted have %(members)s "
+                    "members: %(women)s women and %(men)s men.",
+                    size,
+                ) % {"members": size, "women": sexes["women"], "men": sexes["men"]}
+            return gettext(
+                "The indicator counts women only. Not every committee counted has its number of "
+                "members recorded, so the men on them are not known."
+            )
+
+        _narratives(_sub(part, "comment"), _in_each_language(membership))
+    elif sexes["women"] + sexes["men"] == total:
+        for sex, value in ((FEMALE, sexes["women"]), (MALE, sexes["men"])):
+            part = _sub(period, "actual", value=_number(value))
+            _sub(part, "dimension", name=SEX_DIMENSION, value=sex)
+    # Otherwise the women and men are not parts of this total: no breakdown by sex.
 
 
 def _actual_comment(period_result):
     if period_result.reports == Reports.REPORTED:
         figure = period_result.reported
-        return gettext(
-            "Reported by the project (%(date)s; source: %(source)s). Counted from the records: %(counted)s."
-        ) % {
-            "date": figure.as_of.isoformat(),
-            "source": _text(figure.source),
-            "counted": _number(period_result.counted),
-        }
+        return " ".join(
+            (
+                gettext(
+                    "Reported by the project (%(date)s; source: %(source)s). Counted from the "
+                    "records: %(counted)s."
+                )
+                % {
+                    "date": figure.as_of.isoformat(),
+                    "source": _text(figure.source),
+                    "counted": _number(period_result.counted),
+                },
+                gettext(
+                    "The reported figure is not broken down by district or sex, and the counted "
+                    "one's breakdown is not given: its parts add up to the counted figure, not to "
+                    "the one reported."
+                ),
+            )
+        )
     rows = len(period_result.rows)
     return ngettext(
         "Counted from the records: %(rows)s record of the project.",
@@ -420,12 +526,28 @@ def _actual_comment(period_result):
     ) % {"rows": rows}
 
 
+def _districts(project, results):
+    """The project's districts and those its counted figures count in (a kəhriz of the project may
+    lie in a rayon the project does not list), in one query, by Azerbaijani name; ``in_project``
+    tells the project's own."""
+    counted_in = {row.district_id for r in results for p in r.periods for row in p.rows}
+    own = Project.districts.through.objects.filter(project=project, district=OuterRef("pk"))
+    return list(
+        District.objects.filter(Q(Exists(own)) | Q(pk__in=counted_in))
+        .annotate(in_project=Exists(own))
+        .order_by("name_az", "pk")
+        .values("pk", "name_az", "name_en", "osm_id", "slug", "in_project")
+    )
+
+
 def build_activity_xml(project, today=None, now=None):
     """The IATI 2.03 ``<iati-activities>`` document of ``project`` (bytes, UTF-8)."""
     today = today or timezone.localdate()
     now = now or timezone.now()
     reporting = reporting_organisation()
-    districts = list(project.districts.order_by("name_az").values("name_az", "name_en", "osm_id"))
+    results = project_results(project)
+    districts = _districts(project, results)
+    own_districts = [d for d in districts if d["in_project"]]
 
     root = ET.Element(
         "iati-activities", version=VERSION, **{"generated-datetime": now.isoformat(timespec="seconds")}
@@ -444,21 +566,22 @@ def build_activity_xml(project, today=None, now=None):
         {"az": reporting.name_az, "en": reporting.name_en},
     )
     _narratives(_sub(activity, "title"), {"az": project.name_az, "en": project.name_en})
-    _narratives(_sub(activity, "description", type="1"), _description(project, districts))
+    _narratives(_sub(activity, "description", type="1"), _description(project, own_districts))
     _participating(activity, project, reporting)
     _sub(activity, "activity-status", code=activity_status(project, today))
     _dates(activity, project, today)
-    if districts:
-        scope = SCOPE_MULTI_FIRST_LEVEL if len(districts) > 1 else SCOPE_SINGLE_FIRST_LEVEL
+    if own_districts:
+        scope = SCOPE_MULTI_FIRST_LEVEL if len(own_districts) > 1 else SCOPE_SINGLE_FIRST_LEVEL
         _sub(activity, "activity-scope", code=scope)
     country = _sub(activity, "recipient-country", code=COUNTRY, percentage="100")
     _narratives(country, COUNTRY_NAMES)
-    _locations(activity, project)
+    _locations(activity, project, districts)
     for code, percentage in SECTORS:
         _sub(activity, "sector", vocabulary="1", code=code, percentage=percentage)
     _budget(activity, project)
-    for result in project_results(project):
-        _result(activity, project, result)
+    by_pk = {d["pk"]: d for d in districts}
+    for result in results:
+        _result(activity, project, result, by_pk)
 
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

