@@ -5,6 +5,7 @@ English), up to what the rest of the site shows once a visit has arrived."""
 import datetime
 import io
 import json
+import re
 import uuid
 from decimal import Decimal
 
@@ -140,6 +141,37 @@ def test_the_app_needs_a_login_and_sends_to_the_field_sign_in(client):
     response = client.get(APP)
     assert response.status_code == 302
     assert response["Location"] == f"{LOGIN}?next={APP}"
+
+
+def shell(client):
+    """The app's page as the service worker asks for it, without what changes per answer: the
+    CSP nonce of its import map, and the language form's masked CSRF token (the phone puts its
+    own in when the form is sent)."""
+    response = client.get(APP, headers={field.SHELL_HEADER: "1"})
+    assert response.status_code == 200
+    page = re.sub(r'nonce="[^"]*"', "", response.content.decode())
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value="…"', page)
+
+
+@pytest.mark.django_db
+def test_the_app_shell_is_the_same_for_everyone_and_needs_no_session(field_officer, manager_client, client):
+    """The service worker keeps the app's shell: served without a session (a new version
+    installs whole when the officer's session has expired), the same page for everyone, with no
+    one's name or token in it; whose data it shows comes from the kəhriz list."""
+    officer_client = client_for(field_officer, "az")
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="az")
+    manager_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "az"
+    page = shell(anonymous)
+    assert page == shell(officer_client) == shell(manager_client)
+    assert 'id="field-config"' in page
+    assert '(<span id="signed-in-as"></span>)' in page  # the name comes from the phone
+    assert f"({field_officer.username})" not in page
+    assert 'name="csrfmiddlewaretoken" value=""' in page  # filled in on the phone when sent
+    assert f'href="{reverse("admin:index")}"' not in page
+    assert "user" not in json.loads(page.split('id="field-config" type="application/json">')[1].split("<")[0])
+    # The officer's data needs a session.
+    assert anonymous.get(LIST).status_code == 401
+    assert officer_client.get(LIST).json()["user"] == field_officer.username
 
 
 @pytest.mark.django_db
@@ -318,8 +350,6 @@ def test_the_app_modules_import_only_what_the_phone_keeps(officer_client, monkey
     """field.js imports the other modules by relative address: each must be one the service
     worker keeps, and the page's import map sends it to its static URL (hashed in production), or
     the app would not start offline."""
-    import re
-
     kept = json.loads(client_sw_config(officer_client))["static"]
     started = re.findall(r'from "\./([\w.-]+)";', _read_module("projects/field/field.js"))
     assert {"forms.js", "send.js", "screen.js"} <= set(started)

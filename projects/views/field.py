@@ -62,6 +62,7 @@ SHELL_MODULES = [
     "projects/field/photos.js",
     "projects/field/map.js",
     "projects/field/send.js",
+    "projects/field/officer.js",
     "projects/field/field.js",
 ]
 # The files the service worker keeps on the phone (static paths), besides the app page itself,
@@ -76,6 +77,8 @@ SHELL_STATIC = [
     *field_map.LEAFLET_STATIC,
 ]
 SERVICE_WORKER = "projects/field/sw.js"
+# The header with which the service worker asks for the app's shell (served without a session).
+SHELL_HEADER = "X-Kehriz-Shell"
 
 
 class _X(Func):
@@ -110,14 +113,30 @@ class FieldLogoutView(auth_views.LogoutView):
     next_page = reverse_lazy("projects:field-login")
 
 
+class _ShellUser:
+    """Whom the shell's header is drawn for: nobody in particular (one page for everyone), and
+    without staff status, so that it offers no link to the admin (whose login refuses officers)."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_staff = False
+
+    def get_username(self):
+        return ""
+
+
 def app(request):
-    """The field app's single page. Works offline once loaded (see the service worker)."""
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('projects:field-login')}?next={reverse('projects:field')}")
-    if not can_record(request.user):
-        return render(request, "projects/field/not_allowed.html", status=403)
+    """The field app's single page: the same shell for everyone, which the service worker keeps
+    (it asks with ``SHELL_HEADER``: the shell is served without a session, so that a new version
+    of the app installs whole even when the officer's session has expired). Who is using the
+    phone, and their data, come from the kəhriz list, which needs a session. A browser opening
+    the page itself is sent to sign in first, or told who records visits."""
+    if request.headers.get(SHELL_HEADER) != "1":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('projects:field-login')}?next={reverse('projects:field')}")
+        if not can_record(request.user):
+            return render(request, "projects/field/not_allowed.html", status=403)
     config = {
-        "user": request.user.get_username(),
         "language": get_language(),
         "urls": {
             "app": reverse("projects:field"),
@@ -148,6 +167,7 @@ def app(request):
             "config": config,
             "manifest_url": reverse("projects:field-manifest"),
             "import_map": import_map(),
+            "user": _ShellUser(),
         },
     )
     response["Cache-Control"] = "no-cache"
@@ -325,6 +345,7 @@ LABELS = {
     "seconds": gettext_lazy("%(value)s s"),
     "signIn": gettext_lazy("Sign in again to send the visits waiting on this phone."),
     "otherUser": gettext_lazy("Recorded by %(user)s: sign in as %(user)s to send it."),
+    "signInToRecord": gettext_lazy("Sign in to record visits."),
     "draft": gettext_lazy("Draft (not sent)"),
     "queued": gettext_lazy("Waiting to be sent"),
     "sent": gettext_lazy("Sent"),

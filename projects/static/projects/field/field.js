@@ -8,6 +8,7 @@
  * - screen.js: DOM helpers, the views, the list of visits on this phone;
  * - forms.js: the visit, choosing a kəhriz, one observation;
  * - photos.js: shrinking, keeping and sending photos (`sendPhoto` sends one);
+ * - officer.js: who is using the phone (the shell is the same for everyone);
  * - fold.js: Azerbaijani folding for search (as projects/text.py).
  *
  * Everything is saved on the phone first with the visit's own UUID, then sent to the API's
@@ -20,6 +21,7 @@ import { $, app, renderVisits, show } from "./screen.js";
 import { addKehriz, kehrizData, loadKehriz, openVisit, wireForms } from "./forms.js";
 import { wireMap } from "./map.js";
 import { sendNow, sync } from "./send.js";
+import { wireOfficer } from "./officer.js";
 
 function registerServiceWorker() {
   if (!("serviceWorker" in navigator)) {
@@ -40,6 +42,7 @@ function registerServiceWorker() {
 }
 
 wireForms();
+wireOfficer();
 // The map: a kəhriz tapped on it starts its observation (in a new visit, from the home view).
 wireMap({
   config: cfg.map,
@@ -52,7 +55,8 @@ window.addEventListener("online", sendNow);
 document.addEventListener("visibilitychange", () => { if (!document.hidden) sync(); });
 
 registerServiceWorker();
-Promise.all([loadKehriz(), renderVisits()]).then(() => {
+// Who is using the phone comes with the kəhriz list (or from the phone, without signal).
+loadKehriz().then(renderVisits).then(() => {
   app.dataset.ready = "1";
   return sync();
 });

@@ -7,6 +7,7 @@ import {
   $, app, choiceLabel, decimal, distanceM, el, fmt, km, number, renderVisits, show, today, uuid4,
 } from "./screen.js";
 import { renderAndSync, state } from "./send.js";
+import { learnOfficer } from "./officer.js";
 import { addPhotos, showPhoto } from "./photos.js";
 
 let kehrizList = [];
@@ -29,9 +30,13 @@ export function loadKehriz() {
   return fetch(cfg.urls.kehriz, { credentials: "same-origin", headers: { Accept: "application/json" }, signal: controller.signal })
     .then((response) => {
       if (response.status === 401) state.authNeeded = true;
-      if (!response.ok) throw new Error(response.status);
-      return response.json();
-    })
+      if (!response.ok) {
+        return learnOfficer(response.status, null, false).then(() => { throw new Error(response.status); });
+      }
+      // A copy the service worker kept (no signal) says whose list it was, not who is here now.
+      const kept = response.headers.get("X-Kehriz-Kept") === "1";
+      return response.json().then((data) => learnOfficer(200, data, kept).then(() => data));
+    }, (error) => learnOfficer(0, null, false).then(() => { throw error; }))
     .then((data) => {
       kehrizList = data.kehriz;
       districts = data.districts;
@@ -62,6 +67,7 @@ function locate() {
 const VISIT_FIELDS = { title: "visit-title", start_date: "visit-start", end_date: "visit-end", purpose: "visit-purpose", organisations: "visit-organisations", participants: "visit-participants" };
 
 export function openVisit(record) {
+  if (!cfg.user) return; // nobody signed in: nothing is recorded under anyone's name
   if (!record) {
     record = {
       uuid: uuid4(),

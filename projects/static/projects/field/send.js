@@ -182,7 +182,7 @@ function forget(visitUuids, photos) {
 /* The sync bar's message, and when to look again. */
 function schedule(visits, photos) {
   clearTimeout(wakeTimer);
-  $("sign-in-again").hidden = !state.authNeeded;
+  $("sign-in-again").hidden = !state.authNeeded && !!cfg.user;
   if (state.authNeeded) $("sync-bar").hidden = false;
   const mine = visits.filter((v) => v.user === cfg.user);
   const waiting = queue.pending(visits, photos, cfg.user);

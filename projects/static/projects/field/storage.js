@@ -5,9 +5,10 @@
  *           values), createdAt, attempts, nextAttemptAt, error, serverId,
  *           observationIds: {kehriz id: observation id} }
  * photos: { uuid, visitUuid, kehriz, blob, width, height, takenAt, state: "draft" | "waiting" |
- *           "sent" | "refused", attempts, nextAttemptAt, error } */
+ *           "sent" | "refused", attempts, nextAttemptAt, error }
+ * meta: { key: "officer", user } (officer.js) */
 const NAME = "kehriz-field";
-const VERSION = 1;
+const VERSION = 2;
 let opened = null;
 
 function open() {
@@ -21,6 +22,8 @@ function open() {
         const photos = db.createObjectStore("photos", { keyPath: "uuid" });
         photos.createIndex("visitUuid", "visitUuid");
       }
+      // What the phone knows of its officer: {key: "officer", user (null once signed out)}.
+      if (!db.objectStoreNames.contains("meta")) db.createObjectStore("meta", { keyPath: "key" });
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);

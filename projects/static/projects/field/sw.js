@@ -36,7 +36,10 @@ self.addEventListener("install", function (event) {
 /* Keep ``url`` in ``cache`` from the network; else, when ``carryOver``, the copy another version
  * of the app kept (none: nothing to carry, which a first install may meet); else fail. */
 function fetchInto(cache, url, carryOver) {
-  return fetch(url, { credentials: "same-origin" }).then(function (response) {
+  // The app's shell is served without a session when asked with this header (it is the same page
+  // for everyone): an officer whose session has expired still gets the new version whole.
+  var headers = url === CONFIG.app ? { "X-Kehriz-Shell": "1" } : {};
+  return fetch(url, { credentials: "same-origin", headers: headers }).then(function (response) {
     if (!keepable(response)) throw new Error("not kept: " + url + " answered " + response.status);
     return cache.put(url, response);
   }).catch(function (error) {
@@ -80,10 +83,18 @@ function networkFirst(request, key) {
   });
   return withTimeout(fromNetwork, NETWORK_TIMEOUT_MS).catch(function () {
     return caches.open(CACHE).then(function (cache) { return cache.match(key); }).then(function (kept) {
-      if (kept) return kept;
+      if (kept) return markKept(kept);
       return fromNetwork; // nothing kept: wait for the network after all (or fail)
     });
   });
+}
+
+/* A kept copy says so (X-Kehriz-Kept: 1): the page tells the officer's live session from the
+ * list the phone kept. */
+function markKept(response) {
+  var headers = new Headers(response.headers);
+  headers.set("X-Kehriz-Kept", "1");
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers: headers });
 }
 
 function cacheFirst(request) {
