@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from PIL import Image
@@ -394,3 +395,22 @@ def test_a_users_oldest_open_upload_makes_room_for_a_new_one(officer, observatio
     for photo_uuid in uuids:
         assert start(officer, photo_uuid, observation, data).status_code == 201
     assert set(PhotoUpload.objects.values_list("uuid", flat=True)) == set(uuids[1:])
+
+
+@pytest.mark.django_db
+def test_a_chunk_costs_the_same_queries_however_many_came_before(officer, observation):
+    data = jpeg()
+    photo_uuid = uuid.uuid4()
+    start(officer, photo_uuid, observation, data)
+
+    def queries_for(offset, size=4000):
+        with CaptureQueriesContext(connection) as queries:
+            assert put(officer, photo_uuid, offset, data[offset : offset + size]).status_code == 200
+        return len(queries)
+
+    second = queries_for(0) and queries_for(4000)
+    for offset in range(8000, 40_000, 4000):
+        queries_for(offset)
+    assert queries_for(40_000) == second <= 12
+    # A repeat of a chunk already received reads back only what it overlaps.
+    assert queries_for(36_000) <= second

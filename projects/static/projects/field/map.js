@@ -127,7 +127,11 @@ export function createFieldMap(container, status, config, onStart) {
       const latlng = [found.coords.latitude, found.coords.longitude];
       const accuracy = Math.round(found.coords.accuracy);
       if (!me) {
-        me = L.circleMarker(latlng, { radius: 8, color: "#fff", weight: 3, fillColor: "#1a73e8", fillOpacity: 1, interactive: false });
+        // Above the kəhriz (the officer often stands at one), below the popups.
+        if (!map.getPane("fieldPosition")) map.createPane("fieldPosition").style.zIndex = 650;
+        me = L.circleMarker(latlng, {
+          pane: "fieldPosition", radius: 8, color: "#fff", weight: 3, fillColor: "#1a73e8", fillOpacity: 1, interactive: false,
+        });
         me.addTo(map);
       } else {
         me.setLatLng(latlng);
