@@ -33,7 +33,6 @@ TILES_SCRIPT = "projects/field/tiles-sw.js"
 MAP_LABELS = {
     "start": gettext_lazy("Start an observation here"),
     "you": gettext_lazy("You are here (± %(accuracy)s m)"),
-    "noPosition": gettext_lazy("Your position is not known yet."),
     "offlineTiles": gettext_lazy(
         "No connection: the map shows the places you have viewed before; the kəhriz are all there."
     ),
