@@ -44,10 +44,12 @@ def _date(request, name):
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
-        raise BadPeriod(
-            _("“%(value)s” is not a date: give the %(which)s of the period as YYYY-MM-DD, e.g. 2024-03-13.")
-            % {"value": text, "which": _("start") if name == "start" else _("end")}
-        ) from None
+        # Whole sentences, not a word put into one: languages decline "start" and "end".
+        if name == "start":
+            message = _("“%(value)s” is not a date: give the period's start as YYYY-MM-DD, e.g. 2024-01-01.")
+        else:
+            message = _("“%(value)s” is not a date: give the period's end as YYYY-MM-DD, e.g. 2024-12-31.")
+        raise BadPeriod(message % {"value": text}) from None
 
 
 def parse_period(request):
