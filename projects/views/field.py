@@ -344,7 +344,9 @@ LABELS = {
     "decimalSeparator": lazy(lambda: formats.get_format("DECIMAL_SEPARATOR"), str)(),
     "seconds": gettext_lazy("%(value)s s"),
     "signIn": gettext_lazy("Sign in again to send the visits waiting on this phone."),
-    "otherUser": gettext_lazy("Recorded by %(user)s: sign in as %(user)s to send it."),
+    "othersWaiting": gettext_lazy(
+        "Visits of %(user)s waiting on this phone: %(count)s. They are sent when %(user)s signs in again."
+    ),
     "signInToRecord": gettext_lazy("Sign in to record visits."),
     "draft": gettext_lazy("Draft (not sent)"),
     "queued": gettext_lazy("Waiting to be sent"),

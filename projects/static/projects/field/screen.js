@@ -124,9 +124,15 @@ export function errorMessages(error, draft) {
 // --- Home: the visits on this phone ----------------------------------------------------------------
 
 export function renderVisits() {
-  return Promise.all([store.all("visits"), store.all("photos")]).then(([visits, photos]) => {
+  return Promise.all([store.all("visits"), store.all("photos")]).then(([everyone, allPhotos]) => {
     const list = $("visit-list");
     list.textContent = "";
+    // Only the officer's own visits are shown (and sent); another officer's wait, locked, and the
+    // app only says whose they are and how many.
+    const visits = everyone.filter((v) => cfg.user && v.user === cfg.user);
+    const own = new Set(visits.map((v) => v.uuid));
+    const photos = allPhotos.filter((p) => own.has(p.visitUuid));
+    renderOthers(everyone);
     visits.sort((a, b) => b.createdAt - a.createdAt);
     const waiting = visits.filter((v) => v.state === "queued").length;
     // A refused visit's photos do not wait: they go once the visit is sent again.
@@ -140,7 +146,7 @@ export function renderVisits() {
     $("photos-waiting").textContent = photosWaiting ? "· " + fmt(L.photosWaiting, { count: photosWaiting }) : "";
     // The sync bar only when something waits, is being sent or was refused, or a sign-in is needed.
     $("sync-bar").hidden = !(waiting || photosWaiting || app.dataset.refused !== "0" || state.authNeeded);
-    if (!visits.length) list.appendChild(el("li", { className: "empty", text: L.noVisits }));
+    if (!visits.length && $("others-waiting").hidden) list.appendChild(el("li", { className: "empty", text: L.noVisits }));
     visits.forEach((record) => {
       list.appendChild(visitCard(record, photos.filter((p) => p.visitUuid === record.uuid)));
     });
@@ -163,6 +169,23 @@ export function showPhotoProgress(uuid, sent, total) {
   if (line) line.replaceWith(photoProgress(uuid, Number(line.dataset.number), sent, total));
 }
 
+/* "Waiting on this phone for rauf: 2 visits; they go when rauf signs in." for each other officer
+ * with visits not yet sent (drafts, queued or refused). */
+function renderOthers(everyone) {
+  const box = $("others-waiting");
+  box.textContent = "";
+  const counts = {};
+  everyone.forEach((v) => {
+    if (v.user !== cfg.user && v.state !== "sent") counts[v.user] = (counts[v.user] || 0) + 1;
+  });
+  Object.keys(counts).sort().forEach((user) => {
+    box.appendChild(el("p", { className: "notice other-officer", "data-user": user,
+      text: fmt(L.othersWaiting, { user: user, count: counts[user] }) }));
+  });
+  box.hidden = !box.childNodes.length;
+  app.dataset.othersWaiting = String(Object.values(counts).reduce((a, b) => a + b, 0));
+}
+
 function visitCard(record, photos) {
   const draft = record.draft;
   const dates = draft.start_date + (draft.end_date && draft.end_date !== draft.start_date ? " – " + draft.end_date : "");
@@ -173,9 +196,6 @@ function visitCard(record, photos) {
   ]);
   const names = draft.observations.map((o) => o.kehrizName).join(", ");
   if (names) card.appendChild(el("p", { className: "names", text: names }));
-  if (record.user !== cfg.user) {
-    card.appendChild(el("p", { className: "notice", text: fmt(L.otherUser, { user: record.user }) }));
-  }
   const sentPhotos = photos.filter((p) => p.state === "sent").length;
   const waitingPhotos = photos.filter((p) => p.state === "waiting").length;
   const bits = [];
