@@ -371,3 +371,17 @@ def test_the_printable_page_in_chromium_prints_the_report_alone_on_a4(
         assert "OpenStreetMap" in text
     finally:
         stop_chromium(driver)
+
+
+def test_what_people_typed_is_text_in_the_report(programme, cebrayil):
+    hostile = '<img src=x onerror="alert(1)">'
+    kehriz = handed_over(f"Bulaq {hostile}", cebrayil, datetime.date(2024, 5, 1))
+    kehriz.projects.add(programme)
+    visit = factories.MonitoringVisitFactory(purpose=f"Baxış {hostile}", organisations=f"IOM {hostile}")
+    factories.ObservationFactory(visit=visit, kehriz=kehriz, discharge_lps=Decimal("7"))
+    programme.name_az = f"Layihə {hostile}"
+    programme.save()
+    html = anonymous().get(reverse("projects:project-report", args=["kehriz-koica"])).content.decode()
+    assert "<img src=x" not in html
+    # The title, the chart's caption and title, the visit's purpose and organisations.
+    assert html.count("&lt;img src=x onerror=") >= 4
