@@ -385,3 +385,25 @@ def test_what_people_typed_is_text_in_the_report(programme, cebrayil):
     assert "<img src=x" not in html
     # The title, the chart's caption and title, the visit's purpose and organisations.
     assert html.count("&lt;img src=x onerror=") >= 4
+
+
+def test_a_crowded_map_draws_one_mark_a_spot_in_the_latest_status():
+    from projects.report import MAX_MARKS, Projection, _marks
+
+    project = Projection(46.0, 40.0, 47.0, 41.0)
+    # 4,000 outlets on a 0.01° grid (two statuses at every spot) and one handed over among them.
+    points = [
+        (46.0 + i * 0.01, 40.0 + j * 0.01, Status.RESTORED if (i + j) % 2 else Status.PLANNED, False)
+        for i in range(100)
+        for j in range(20)
+    ]
+    points += [(lon, lat, Status.IDENTIFIED, True) for lon, lat, _status, _a in points]
+    points.append((46.505, 40.105, Status.HANDED_OVER, False))
+    marks = _marks(points, project)
+    assert len(marks) < len(points) / 2
+    assert len({(x, y) for _order, x, y, _a in marks}) == len(marks)  # one mark a spot
+    handed_over = Status.values.index(Status.HANDED_OVER)
+    assert [m for m in marks if m[0] == handed_over]
+    assert not [m for m in marks if m[0] == Status.values.index(Status.IDENTIFIED)]  # always under another
+    # A few outlets: every one drawn.
+    assert len(_marks(points[: MAX_MARKS // 2], project)) == MAX_MARKS // 2
