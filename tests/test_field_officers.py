@@ -16,6 +16,7 @@ from tests.test_field_browser import (  # noqa: F401 (fixtures)
     VISITS,
     by_id,
     card_state,
+    card_text,
     districts_and_roles,
     log_quick_visit,
     officer,
@@ -50,7 +51,11 @@ def sign_out(driver):
 
 
 def others_waiting(driver):
-    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#others-waiting .other-officer")]
+    """What the app says of other officers' visits (read at once: the list is redrawn)."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#others-waiting .other-officer'))"
+        ".map(function (e) { return e.textContent; })"
+    )
 
 
 def test_a_second_officer_on_the_same_phone_cannot_see_or_send_the_first_ones_visits(
@@ -71,7 +76,7 @@ def test_a_second_officer_on_the_same_phone_cannot_see_or_send_the_first_ones_vi
     # Kamala's visit cannot reach the server for now (it answers 503 to it).
     proxy.fail(VISITS, "Kamalanın səfəri", 503)
     log_quick_visit(browser, "Kamalanın səfəri", "karvansara", "Karvansara")
-    wait(browser, lambda d: "503" in (d.find_element(By.CSS_SELECTOR, ".visit-card .attempt").text or ""))
+    wait(browser, lambda d: "503" in (card_text(d, "Kamalanın səfəri", ".attempt") or ""), message="503")
     assert state(browser, "waiting") == "1"
     sign_out(browser)
     proxy.release()

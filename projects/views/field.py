@@ -349,6 +349,7 @@ LABELS = {
     ),
     "signInToRecord": gettext_lazy("Sign in to record visits."),
     "draft": gettext_lazy("Draft (not sent)"),
+    "draftSaved": gettext_lazy("Saved on this phone at %(time)s."),
     "queued": gettext_lazy("Waiting to be sent"),
     "sent": gettext_lazy("Sent"),
     "refused": gettext_lazy("Refused by the server"),

@@ -18,7 +18,9 @@
 import { cfg, L } from "./config.js";
 import { fold } from "./fold.js";
 import { $, app, renderVisits, show } from "./screen.js";
-import { addKehriz, kehrizData, loadKehriz, openVisit, wireForms } from "./forms.js";
+import {
+  addKehriz, cleanDraftPhotos, kehrizData, loadKehriz, openVisit, resumeDraft, wireForms,
+} from "./forms.js";
 import { wireMap } from "./map.js";
 import { sendNow, sync } from "./send.js";
 import { wireOfficer } from "./officer.js";
@@ -56,7 +58,8 @@ document.addEventListener("visibilitychange", () => { if (!document.hidden) sync
 
 registerServiceWorker();
 // Who is using the phone comes with the kəhriz list (or from the phone, without signal).
-loadKehriz().then(renderVisits).then(() => {
+// Then the visit that was open when the page was killed, as typed.
+loadKehriz().then(cleanDraftPhotos).then(renderVisits).then(resumeDraft).then(() => {
   app.dataset.ready = "1";
   return sync();
 });

@@ -89,11 +89,85 @@ function readVisitFields() {
   Object.keys(VISIT_FIELDS).forEach((name) => { current.draft[name] = $(VISIT_FIELDS[name]).value; });
 }
 
-export function saveDraft() {
+/* Keep the visit on the phone as it is typed, with the observation open in it (its fields, as
+ * typed, and its photos): a page the phone kills (Android often does while the camera is open)
+ * comes back to it (resumeDraft). `closing`: the visit is left for the list. */
+export function saveDraft(closing) {
   if (!current) return Promise.resolve();
   readVisitFields();
-  if (current.state === "draft" || current.state === "refused") return store.put("visits", current);
-  return Promise.resolve();
+  if (current.state !== "draft" && current.state !== "refused") return Promise.resolve();
+  current.open = closing ? null : editing ? {
+    observation: snapshotObservation(),
+    isNew: editing.isNew,
+    index: current.draft.observations.indexOf(editing.observation),
+    addedPhotos: editing.addedPhotos.slice(),
+    removedPhotos: editing.removedPhotos.slice(),
+  } : { observation: null };
+  current.savedAt = Date.now();
+  const record = current;
+  return store.put("visits", record).then(() => showSaved(record, closing));
+}
+
+function showSaved(record, closing) {
+  const line = $("draft-saved");
+  line.hidden = !!closing;
+  if (closing) return;
+  const at = new Date(record.savedAt);
+  const time = [at.getHours(), at.getMinutes(), at.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+  line.textContent = fmt(L.draftSaved, { time: time });
+  app.dataset.draftSaved = String(record.savedAt);
+}
+
+/* The observation being edited, as typed (nothing checked yet). */
+function snapshotObservation() {
+  const o = editing.observation;
+  const checked = document.querySelector("#obs-functionality input:checked");
+  return Object.assign({}, o, {
+    observed_on: $("obs-date").value,
+    functionality: checked ? checked.value : o.functionality,
+    discharge_lps: $("obs-discharge").value,
+    discharge_method: $("obs-method").value,
+    confirmedUnusual: $("obs-confirm-unusual").checked,
+    bucket: { litres: $("bucket-litres").value, timings: readRows("bucket-timings", ["seconds"]).map((r) => r.seconds).filter(Boolean) },
+    works_progress: $("obs-works").value,
+    findings: $("obs-findings").value,
+    people: readRows("people", ["role", "name", "organisation", "count", "is_woman"]),
+    followUps: readRows("follow-ups", ["action", "responsible", "due_date"]),
+    photos: Array.prototype.map.call($("photos").children, (row) => ({
+      uuid: row.dataset.uuid, caption: row.querySelector("[data-name=caption]").value,
+    })),
+    position: editing.position,
+  });
+}
+
+/* At start-up: the visit (and observation) that was open when the page was killed, as typed. */
+export function resumeDraft() {
+  if (!cfg.user) return Promise.resolve();
+  return store.all("visits").then((visits) => {
+    const record = visits
+      .filter((v) => v.user === cfg.user && v.open && (v.state === "draft" || v.state === "refused"))
+      .sort((a, b) => (b.savedAt || 0) - (a.savedAt || 0))[0];
+    if (!record) return;
+    const open = record.open;
+    openVisit(record);
+    if (!open.observation) return;
+    const target = open.isNew ? open.observation : record.draft.observations[open.index];
+    if (target) openObservation(target, open.isNew, open);
+  });
+}
+
+/* At start-up: photos kept for a draft that no longer has them (a discarded visit, an
+ * observation cancelled, a page killed before the photo was saved with it) leave the phone. */
+export function cleanDraftPhotos() {
+  return Promise.all([store.all("visits"), store.all("photos")]).then(([visits, photos]) => {
+    const used = new Set();
+    visits.forEach((v) => {
+      v.draft.observations.forEach((o) => o.photos.forEach((p) => used.add(p.uuid)));
+      if (v.open && v.open.observation) v.open.observation.photos.forEach((p) => used.add(p.uuid));
+    });
+    const unused = photos.filter((p) => p.state === "draft" && !used.has(p.uuid));
+    return Promise.all(unused.map((p) => store.remove("photos", p.uuid)));
+  });
 }
 
 function renderObservations() {
@@ -117,7 +191,7 @@ function renderObservations() {
 function removeObservation(index) {
   const removed = current.draft.observations.splice(index, 1)[0];
   Promise.all(removed.photos.map((p) => store.remove("photos", p.uuid)))
-    .then(saveDraft).then(renderObservations);
+    .then(() => saveDraft()).then(renderObservations);
 }
 
 function clearErrors(formId) {
@@ -174,6 +248,8 @@ function queueVisit(event) {
   record.attempts = 0;
   record.nextAttemptAt = 0;
   if (wasRefused) record.editedAfterRefusal = true;
+  record.open = null;
+  $("draft-saved").hidden = true;
   const captions = {};
   record.draft.observations.forEach((o) => {
     o.photos.forEach((p) => { captions[p.uuid] = { caption: p.caption, kehriz: o.kehriz }; });
@@ -197,7 +273,7 @@ function queueVisit(event) {
 }
 
 function closeVisit() {
-  saveDraft().then(() => { current = null; show("home-view"); return renderVisits(); });
+  saveDraft(true).then(() => { current = null; show("home-view"); return renderVisits(); });
 }
 
 // --- Choosing a kəhriz ------------------------------------------------------------------------------
@@ -297,39 +373,47 @@ function readRows(listId, names) {
   });
 }
 
-function openObservation(observation, isNew) {
-  editing = { observation: observation, isNew: isNew, addedPhotos: [], removedPhotos: [] };
+/* `restored`: the observation as typed before the page was killed (saveDraft's `open`). */
+function openObservation(observation, isNew, restored) {
+  editing = {
+    observation: observation,
+    isNew: isNew,
+    addedPhotos: restored ? restored.addedPhotos || [] : [],
+    removedPhotos: restored ? restored.removedPhotos || [] : [],
+  };
+  const shown = restored ? restored.observation : observation;
   clearErrors("observation-form");
-  $("observation-kehriz").textContent = observation.kehrizName + (observation.kehrizCode ? " (" + observation.kehrizCode + ")" : "");
-  $("obs-date").value = observation.observed_on;
+  $("observation-kehriz").textContent = shown.kehrizName + (shown.kehrizCode ? " (" + shown.kehrizCode + ")" : "");
+  $("obs-date").value = shown.observed_on;
   $("obs-date").max = today();
   const radios = $("obs-functionality");
   radios.textContent = "";
   cfg.functionalities.forEach((choice) => {
     const input = el("input", { type: "radio", name: "functionality", value: choice[0] });
-    if (choice[0] === observation.functionality) input.checked = true;
+    if (choice[0] === shown.functionality) input.checked = true;
     radios.appendChild(el("label", { className: "radio" }, [input, " " + choice[1]]));
   });
-  $("obs-method").value = observation.discharge_method || "";
-  $("obs-discharge").value = observation.discharge_lps || "";
-  $("obs-confirm-unusual").checked = !!observation.confirmedUnusual;
-  $("bucket-litres").value = observation.bucket.litres || "";
+  $("obs-method").value = shown.discharge_method || "";
+  $("obs-discharge").value = shown.discharge_lps || "";
+  $("obs-confirm-unusual").checked = !!shown.confirmedUnusual;
+  $("bucket-litres").value = shown.bucket.litres || "";
   $("bucket-timings").textContent = "";
-  observation.bucket.timings.forEach((seconds) => addRow("bucket-timings", "timing-template", { seconds: seconds }));
-  $("obs-works").value = observation.works_progress;
-  $("obs-findings").value = observation.findings;
+  shown.bucket.timings.forEach((seconds) => addRow("bucket-timings", "timing-template", { seconds: seconds }));
+  $("obs-works").value = shown.works_progress;
+  $("obs-findings").value = shown.findings;
   $("people").textContent = "";
-  observation.people.forEach((p) => addRow("people", "person-template", p));
+  shown.people.forEach((p) => addRow("people", "person-template", p));
   $("follow-ups").textContent = "";
-  observation.followUps.forEach((f) => addRow("follow-ups", "follow-up-template", f));
+  shown.followUps.forEach((f) => addRow("follow-ups", "follow-up-template", f));
   $("photos").textContent = "";
-  observation.photos.forEach((p) => showPhoto(p.uuid, p.caption));
-  editing.position = observation.position;
+  shown.photos.forEach((p) => showPhoto(p.uuid, p.caption));
+  editing.position = shown.position;
   renderPosition();
   updateMethod();
   checkUnusual();
   show("observation-view");
-  if (isNew || !observation.position) recordPosition();
+  if ((isNew && !restored) || !shown.position) recordPosition();
+  saveDraft();
 }
 
 function recordPosition() {
@@ -343,6 +427,7 @@ function recordPosition() {
     }
     editing.position = { lat: found.lat, lon: found.lon, accuracy: found.accuracy };
     renderPosition();
+    saveDraft();
   });
 }
 
@@ -409,6 +494,7 @@ function toggleStopwatch() {
   if (last && !last.value) last.value = seconds;
   else addRow("bucket-timings", "timing-template", { seconds: seconds });
   computeBucket();
+  saveDraft();
 }
 
 function checkUnusual() {
@@ -470,7 +556,7 @@ function saveObservation(event) {
   const removed = editing.removedPhotos;
   editing = null;
   Promise.all(removed.map((uuid) => store.remove("photos", uuid)))
-    .then(saveDraft)
+    .then(() => saveDraft())
     .then(() => {
       renderObservations();
       show("visit-view");
@@ -480,7 +566,7 @@ function saveObservation(event) {
 function cancelObservation() {
   const added = editing.addedPhotos;
   editing = null;
-  Promise.all(added.map((uuid) => store.remove("photos", uuid))).then(() => show("visit-view"));
+  Promise.all(added.map((uuid) => store.remove("photos", uuid))).then(() => saveDraft()).then(() => show("visit-view"));
 }
 
 /* Every button and field of the forms, wired once at start-up. */
@@ -490,7 +576,14 @@ export function wireForms() {
   $("visit-form").addEventListener("submit", queueVisit);
   $("save-draft").addEventListener("click", closeVisit);
   $("close-visit").addEventListener("click", closeVisit);
+  // Every field is kept on the phone as it is typed (and when a row or photo is removed).
+  $("visit-form").addEventListener("input", () => { saveDraft(); });
   $("visit-form").addEventListener("change", () => { saveDraft(); });
+  $("observation-form").addEventListener("input", () => { saveDraft(); });
+  $("observation-form").addEventListener("change", () => { saveDraft(); });
+  $("observation-form").addEventListener("click", (event) => {
+    if (event.target.closest(".remove-row")) saveDraft();
+  });
   $("add-kehriz").addEventListener("click", openPicker);
   $("close-picker").addEventListener("click", () => show("visit-view"));
   $("kehriz-search").addEventListener("input", renderChoices);

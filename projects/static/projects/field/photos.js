@@ -10,7 +10,7 @@ import { store } from "./storage.js";
 import { request } from "./net.js";
 import { uploadPhoto } from "./upload.js";
 import { $, showPhotoProgress, uuid4 } from "./screen.js";
-import { editingState } from "./forms.js";
+import { editingState, saveDraft } from "./forms.js";
 
 /* Send one photo of the observation `observationId` (the server's id). Idempotent on the
  * photo's uuid: sending it again never makes two. */
@@ -89,6 +89,7 @@ export function addPhotos() {
       return store.put("photos", photo).then(() => {
         editing.addedPhotos.push(photo.uuid);
         if (editingState().editing === editing) showPhoto(photo.uuid, "", shrunk.blob);
+        return saveDraft(); // kept with the observation at once: a killed page brings it back
       });
     }, () => {
       $("photo-error").textContent = L.photoFailed;
