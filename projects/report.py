@@ -291,31 +291,35 @@ def _simplified(boundary, tolerance):
 
 MAP_STATUS_ORDER = list(Status.values)  # later statuses are drawn on top
 # Up to this many marks, every outlet is drawn (those on the same map unit and status once);
-# beyond, outlets within MARK_CELL map units (about a millimetre printed) are drawn as one mark in
-# the latest status among them, which is what the eye would see anyway: a map of 10,000 kəhriz
-# stays a drawing a PDF renders in a second, not 10,000 circles.
+# beyond, outlets within MARK_CELL map units (about a millimetre printed) are drawn as one smaller
+# mark in the status most of them have (the latest on a tie): a map of 10,000 kəhriz stays a
+# drawing a PDF renders in a second, not 10,000 circles on top of each other.
 MAX_MARKS = 1500
 MARK_CELL = 3
 
 
 def _marks(points, project):
-    """[(status order, x, y, approximate)] in drawing order."""
+    """([(status order, x, y, approximate)] in drawing order, the marks' radius)."""
     projected = [
         (MAP_STATUS_ORDER.index(status), *project(lon, lat), bool(a)) for lon, lat, status, a in points
     ]
     marks = {(order, round(x), round(y), approximate) for order, x, y, approximate in projected}
     if len(marks) <= MAX_MARKS:
-        return sorted(marks)
-    cells = {}
+        return sorted(marks), 4
+    cells = defaultdict(Counter)
     for order, x, y, approximate in projected:
-        cell = (int(x // MARK_CELL), int(y // MARK_CELL))
-        # The latest status wins; at the same status a located outlet wins over an approximate one.
-        if cell not in cells or (order, not approximate) > (cells[cell][0], not cells[cell][1]):
-            cells[cell] = (order, approximate)
-    return sorted(
-        (order, round((cx + 0.5) * MARK_CELL), round((cy + 0.5) * MARK_CELL), approximate)
-        for (cx, cy), (order, approximate) in cells.items()
-    )
+        cells[(int(x // MARK_CELL), int(y // MARK_CELL))][order, approximate] += 1
+    marks = []
+    for (cx, cy), counter in cells.items():
+        statuses = Counter()
+        for (order, _approximate), n in counter.items():
+            statuses[order] += n
+        # The status most outlets of the spot have, the latest on a tie; approximate only when
+        # all of those are.
+        order = max(statuses, key=lambda o: (statuses[o], o))
+        approximate = not counter[order, False]
+        marks.append((order, (cx + 0.5) * MARK_CELL, (cy + 0.5) * MARK_CELL, approximate))
+    return sorted(marks), MARK_CELL * 0.6
 
 
 def scope_map(scope):
@@ -383,6 +387,15 @@ def scope_map(scope):
             f'<path class="district" d="{_path(_simplified(district.boundary, tolerance), project)}" '
             'fill="#fbf8ef" stroke="#3d4a55" stroke-width="1.6" fill-rule="evenodd"/>'
         )
+    marks, radius = _marks(points, project)
+    for order, x, y, approximate in marks:
+        colour = STATUS_COLOURS[MAP_STATUS_ORDER[order]]
+        centre = f'cx="{x:.1f}" cy="{y:.1f}" r="{radius:g}"'
+        if approximate:
+            parts.append(f'<circle {centre} fill="#ffffff" stroke="{colour}" stroke-width="{radius / 2:g}"/>')
+        else:
+            parts.append(f'<circle {centre} fill="{colour}" stroke="#ffffff" stroke-width="{radius / 5:g}"/>')
+    # The districts' names above the marks.
     for district in districts:
         centre = district.boundary.point_on_surface
         x, y = project(centre.x, centre.y)
@@ -394,16 +407,6 @@ def scope_map(scope):
             f"{escape(name)}</text>"
         )
         parts.append(f'<text class="district-name" {label} fill="#3d4a55">{escape(name)}</text>')
-    for order, x, y, approximate in _marks(points, project):
-        colour = STATUS_COLOURS[MAP_STATUS_ORDER[order]]
-        if approximate:
-            parts.append(
-                f'<circle cx="{x}" cy="{y}" r="4" fill="#ffffff" stroke="{colour}" stroke-width="2"/>'
-            )
-        else:
-            parts.append(
-                f'<circle cx="{x}" cy="{y}" r="4" fill="{colour}" stroke="#ffffff" stroke-width="0.8"/>'
-            )
     parts.append("</svg>")
     # Every text in it is escaped above; the rest is numbers and our own colours.
     return {
