@@ -81,3 +81,47 @@ def test_the_data_entry_link_is_for_staff_only(client):
     client.logout()
     # Signed out: the link is how staff reach the admin's sign-in.
     assert link in client.get(reverse("projects:home")).content.decode()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_each_visit_says_how_its_last_try_went_and_whose_visits_wait(
+    live_server,
+    proxy,  # noqa: F811
+    officer,  # noqa: F811
+    places,  # noqa: F811
+    monkeypatch,
+):
+    from projects.views import field
+    from tests.test_field_browser import VISITS, card_text, tap
+
+    monkeypatch.setattr(field, "VISIT_TIMEOUT_S", 3)
+    require_chromium()
+    phone = start_chromium(width=360, height=740)
+    try:
+        set_position(phone, proxy.url, HERE)
+        sign_in(phone, proxy)
+        wait_offline_ready(phone)
+        proxy.fail(VISITS, "Xətalı səfər", 500)
+        proxy.hang(VISITS, "Asılı səfər")
+        log_quick_visit(phone, "Xətalı səfər", "karvansara", "Karvansara")
+        log_quick_visit(phone, "Asılı səfər", "karvansara", "Karvansara")
+        wait(phone, lambda d: "500" in (card_text(d, "Xətalı səfər", ".attempt") or ""), message="500")
+        wait(phone, lambda d: card_text(d, "Asılı səfər", ".attempt"), message="hung")
+        assert phone.execute_script("return document.documentElement.scrollWidth") <= 360
+        screenshot(phone, "field-phone-each-its-own-state")
+
+        # Signed out, without signal: nothing can be recorded, and the app says whose visits wait.
+        tap(phone, phone.find_element(By.CSS_SELECTOR, "#sign-out-form button"))
+        wait(phone, lambda d: d.find_elements(By.ID, "id_username"), message="signed out")
+        proxy.release()
+        proxy.mode = "offline"
+        phone.get(f"{proxy.url}/field/")
+        wait(phone, lambda d: state(d, "ready") == "1", message="ready")
+        assert not by_id(phone, "new-visit").is_enabled()
+        assert "kamala" in by_id(phone, "others-waiting").text
+        assert phone.execute_script("return document.documentElement.scrollWidth") <= 360
+        screenshot(phone, "field-phone-signed-out")
+    finally:
+        proxy.release()
+        stop_chromium(phone)
