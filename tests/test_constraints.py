@@ -13,7 +13,8 @@ from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 
-from projects.models import Observation
+from projects.models import Indicator, Observation
+from projects.models.uploads import PhotoUpload, PhotoUploadChunk
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media_in_tmp")]
@@ -120,6 +121,58 @@ def second_figure():
 def second_district():
     factories.DistrictFactory(slug="sinaq-rayonu", osm_id=42)
     return district()
+
+
+def indicator():
+    return factories.ResultIndicatorFactory.build(project=factories.ProjectFactory())
+
+
+def second_indicator():
+    first = factories.ResultIndicatorFactory(indicator=Indicator.RESTORED_HANDED_OVER)
+    return factories.ResultIndicatorFactory.build(project=first.project, indicator=Indicator.RESTORED)
+
+
+def period():
+    return factories.ResultPeriodFactory.build(indicator=factories.ResultIndicatorFactory())
+
+
+def second_period():
+    first = factories.ResultPeriodFactory(start=D(2024, 1, 1), end=D(2024, 12, 31))
+    return factories.ResultPeriodFactory.build(
+        indicator=first.indicator, start=D(2025, 1, 1), end=D(2025, 12, 31)
+    )
+
+
+UPLOAD_UUID = uuid.UUID("6c1d2e3f-4a5b-4c6d-8e7f-13140e1a2024")
+
+
+def upload():
+    return PhotoUpload(
+        uuid=uuid.uuid4(),
+        user=factories.UserFactory(),
+        observation=factories.ObservationFactory(),
+        size=1000,
+        sha256="0" * 64,
+    )
+
+
+def second_upload():
+    first = upload()
+    first.uuid = UPLOAD_UUID
+    first.save()
+    return upload()
+
+
+def chunk():
+    saved = upload()
+    saved.save()
+    return PhotoUploadChunk(upload=saved, offset=0, data=b"abc")
+
+
+def second_chunk():
+    first = chunk()
+    first.save()
+    return PhotoUploadChunk(upload=first.upload, offset=3, data=b"def")
 
 
 VISIT_UUID = uuid.UUID("5d0c5f2e-7a3b-5c1e-9f4a-13140e1a2024")
@@ -323,6 +376,97 @@ CASES = [
         {"source": "IOM news item"},
         NON_FIELD_ERRORS,
         "This source's figure for this indicator is already recorded.",
+    ),
+    # Results framework
+    Case(
+        "resultindicator_indicator_valid",
+        indicator,
+        {"indicator": "wells_dug"},
+        "indicator",
+        not_a_choice("wells_dug"),
+        LISTED,
+    ),
+    Case(
+        "resultindicator_reports_valid",
+        indicator,
+        {"reports": "guessed"},
+        "reports",
+        not_a_choice("guessed"),
+        LISTED,
+    ),
+    Case(
+        "resultindicator_baseline_non_negative",
+        indicator,
+        {"baseline_value": Decimal("-1.00")},
+        "baseline_value",
+        NOT_NEGATIVE,
+        "A baseline cannot be negative.",
+    ),
+    Case(
+        "resultindicator_baseline_has_date",
+        indicator,
+        {"baseline_date": None},
+        NON_FIELD_ERRORS,
+        "A baseline needs both its value and its date.",
+    ),
+    Case(
+        "resultindicator_unique_per_project",
+        second_indicator,
+        {"indicator": Indicator.RESTORED_HANDED_OVER},
+        NON_FIELD_ERRORS,
+        "This project already has an indicator for this measure.",
+    ),
+    Case(
+        "resultperiod_end_after_start",
+        period,
+        lambda p: {"end": p.start},
+        NON_FIELD_ERRORS,
+        "A period must end after it starts.",
+    ),
+    Case(
+        "resultperiod_target_non_negative",
+        period,
+        {"target": Decimal("-1.00")},
+        "target",
+        NOT_NEGATIVE,
+        "A target cannot be negative.",
+    ),
+    Case(
+        "resultperiod_one_target_per_period",
+        second_period,
+        {"start": D(2024, 1, 1)},
+        NON_FIELD_ERRORS,
+        "This indicator already has a target for a period starting that day.",
+    ),
+    # Field app uploads
+    Case(
+        "photoupload_size_positive",
+        upload,
+        {"size": 0, "received": 0},
+        NON_FIELD_ERRORS,
+        "This piece of the photo is empty.",
+    ),
+    Case(
+        "photoupload_received_within_size",
+        upload,
+        {"received": 1001},
+        NON_FIELD_ERRORS,
+        "This piece goes beyond the photo's size.",
+    ),
+    Case(
+        "PhotoUpload.uuid",
+        second_upload,
+        {"uuid": UPLOAD_UUID},
+        "uuid",
+        "Photo upload with this Identifier already exists.",
+        unique_field=True,
+    ),
+    Case(
+        "photouploadchunk_one_per_offset",
+        second_chunk,
+        {"offset": 0},
+        NON_FIELD_ERRORS,
+        "This piece of the photo has been received already.",
     ),
     # Places
     Case(
@@ -529,7 +673,14 @@ def test_the_database_refuses_an_update(case):
 
 # --- Counts that Django's PositiveIntegerField keeps at 0 or more --------------------------------
 
-POSITIVE_MAKERS = {"Kehriz": kehriz, "RestorationWork": work, "PersonMet": person}
+POSITIVE_MAKERS = {
+    "Kehriz": kehriz,
+    "RestorationWork": work,
+    "PersonMet": person,
+    "ResultIndicator": indicator,
+    "PhotoUpload": upload,
+    "PhotoUploadChunk": chunk,
+}
 POSITIVE_FIELDS = [
     (model.__name__, f.name)
     for model in apps.get_app_config("projects").get_models()

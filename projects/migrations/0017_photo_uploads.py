@@ -91,7 +91,9 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="photoupload",
             constraint=models.CheckConstraint(
-                condition=models.Q(("size__gt", 0)), name="photoupload_size_positive"
+                condition=models.Q(("size__gt", 0)),
+                name="photoupload_size_positive",
+                violation_error_message="This piece of the photo is empty.",
             ),
         ),
         migrations.AddConstraint(
@@ -99,12 +101,15 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(
                 condition=models.Q(("received__lte", models.F("size"))),
                 name="photoupload_received_within_size",
+                violation_error_message="This piece goes beyond the photo's size.",
             ),
         ),
         migrations.AddConstraint(
             model_name="photouploadchunk",
             constraint=models.UniqueConstraint(
-                fields=("upload", "offset"), name="photouploadchunk_one_per_offset"
+                fields=("upload", "offset"),
+                name="photouploadchunk_one_per_offset",
+                violation_error_message="This piece of the photo has been received already.",
             ),
         ),
     ]

@@ -41,9 +41,15 @@ class PhotoUpload(TimeStampedModel):
         verbose_name_plural = _("photo uploads")
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(size__gt=0), name="photoupload_size_positive"),
             models.CheckConstraint(
-                condition=models.Q(received__lte=models.F("size")), name="photoupload_received_within_size"
+                condition=models.Q(size__gt=0),
+                name="photoupload_size_positive",
+                violation_error_message=_("This piece of the photo is empty."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(received__lte=models.F("size")),
+                name="photoupload_received_within_size",
+                violation_error_message=_("This piece goes beyond the photo's size."),
             ),
         ]
 
@@ -63,7 +69,11 @@ class PhotoUploadChunk(models.Model):
         verbose_name_plural = _("photo upload chunks")
         ordering = ["upload", "offset"]
         constraints = [
-            models.UniqueConstraint(fields=["upload", "offset"], name="photouploadchunk_one_per_offset"),
+            models.UniqueConstraint(
+                fields=["upload", "offset"],
+                name="photouploadchunk_one_per_offset",
+                violation_error_message=_("This piece of the photo has been received already."),
+            ),
         ]
 
     def __str__(self):
