@@ -179,7 +179,7 @@ def test_counted_and_reported_are_shown_apart_with_the_one_reported(client, proj
     ).content.decode()
     assert [count for _url, count in _counted_links(html)] == ["3"]
     (reported,) = _cells(html, "Reported")
-    assert reported.startswith("26 <span title=\"the figure the programme reports\">★</span>")
+    assert reported.startswith('26 <span title="the figure the programme reports">★</span>')
     assert "IOM news, March 2024" in reported
     # Progress is the reported figure's, not 26 + 3.
     assert "26 of 30 (86%)" in html
