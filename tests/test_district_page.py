@@ -286,6 +286,14 @@ def test_a_district_without_kehriz(cebrayil):
     assert "No kəhriz has been recorded in this district yet." in response.content.decode()
 
 
+def test_links_to_the_districts_printable_report_and_pdf(agdam, agdam_kehriz):
+    html = anonymous().get(url_of(agdam)).content.decode()
+    for name in ("projects:district-report", "projects:district-report-pdf"):
+        url = reverse(name, args=[agdam.slug])
+        assert f'href="{url}"' in html
+        assert anonymous().get(url).status_code == 200
+
+
 def test_accessible_markup(agdam, agdam_kehriz):
     html = anonymous().get(url_of(agdam)).content.decode()
     assert html.count("<h1") == 1
