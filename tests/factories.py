@@ -231,3 +231,20 @@ class PhotoFactory(factory.django.DjangoModelFactory):
     observation = factory.SubFactory(ObservationFactory)
     image = factory.django.ImageField(filename="outlet.jpg", width=8, height=8)
     caption = "The outlet pool"
+
+
+def handed_over_kehriz(project, on, **fields):
+    """A kəhriz of ``project`` restored on ``on`` and handed over a month later, with the status
+    history that says so."""
+    kehriz = KehrizFactory(status=Status.HANDED_OVER, status_changed_on=on, **fields)
+    kehriz.projects.add(project)
+    StatusEventFactory(
+        kehriz=kehriz, from_status=Status.UNDER_RESTORATION, to_status=Status.RESTORED, changed_on=on
+    )
+    StatusEventFactory(
+        kehriz=kehriz,
+        from_status=Status.RESTORED,
+        to_status=Status.HANDED_OVER,
+        changed_on=on + datetime.timedelta(days=30),
+    )
+    return kehriz

@@ -35,9 +35,11 @@ from tests.factories import (
     RestorationWorkFactory,
     ResultIndicatorFactory,
     ResultPeriodFactory,
-    StatusEventFactory,
     VillageFactory,
     district,
+)
+from tests.factories import (
+    handed_over_kehriz as handed_over,
 )
 
 pytestmark = pytest.mark.django_db
@@ -62,21 +64,6 @@ def codes(enum):
 
 SECTOR_CODES = {member.name for member in enums.SectorCategory}
 LOCATION_TYPES = {member.name for member in enums.LocationType}
-
-
-def handed_over(project, on, **fields):
-    kehriz = KehrizFactory(status=Status.HANDED_OVER, status_changed_on=on, **fields)
-    kehriz.projects.add(project)
-    StatusEventFactory(
-        kehriz=kehriz, from_status=Status.UNDER_RESTORATION, to_status=Status.RESTORED, changed_on=on
-    )
-    StatusEventFactory(
-        kehriz=kehriz,
-        from_status=Status.RESTORED,
-        to_status=Status.HANDED_OVER,
-        changed_on=on + datetime.timedelta(days=30),
-    )
-    return kehriz
 
 
 @pytest.fixture

@@ -25,28 +25,14 @@ from tests.factories import (
     RestorationWorkFactory,
     ResultIndicatorFactory,
     ResultPeriodFactory,
-    StatusEventFactory,
     district,
+)
+from tests.factories import (
+    handed_over_kehriz as handed_over,
 )
 
 Y2024 = (datetime.date(2024, 1, 1), datetime.date(2024, 12, 31))
 Y2025 = (datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
-
-
-def handed_over(project, on, **fields):
-    """A kəhriz of ``project`` restored on ``on`` and handed over a month later."""
-    kehriz = KehrizFactory(status=Status.HANDED_OVER, status_changed_on=on, **fields)
-    kehriz.projects.add(project)
-    StatusEventFactory(
-        kehriz=kehriz, from_status=Status.UNDER_RESTORATION, to_status=Status.RESTORED, changed_on=on
-    )
-    StatusEventFactory(
-        kehriz=kehriz,
-        from_status=Status.RESTORED,
-        to_status=Status.HANDED_OVER,
-        changed_on=on + datetime.timedelta(days=30),
-    )
-    return kehriz
 
 
 def indicator_with_periods(project, indicator=Indicator.RESTORED_HANDED_OVER, targets=(10, 20), **fields):
