@@ -262,6 +262,9 @@ def service_worker(request):
             "kehriz": reverse("projects:field-kehriz"),
             "manifest": reverse("projects:field-manifest"),
             "static": precache,
+            # Background Sync: the visits waiting on the phone go with the app closed.
+            "visits": reverse("projects:api-visit-list"),
+            "visitTimeout": VISIT_TIMEOUT_S * 1000,
             "map": field_map.service_worker_config(),
         }
     )

@@ -22,7 +22,7 @@ import {
   addKehriz, cleanDraftPhotos, kehrizData, loadKehriz, openVisit, resumeDraft, wireForms,
 } from "./forms.js";
 import { wireMap } from "./map.js";
-import { sendNow, sync } from "./send.js";
+import { listenForBackgroundSync, sendNow, sync } from "./send.js";
 import { wireOfficer } from "./officer.js";
 
 function registerServiceWorker() {
@@ -45,6 +45,7 @@ function registerServiceWorker() {
 
 wireForms();
 wireOfficer();
+listenForBackgroundSync();
 // The map: a kəhriz tapped on it starts its observation (in a new visit, from the home view).
 wireMap({
   config: cfg.map,

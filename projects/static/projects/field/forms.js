@@ -6,7 +6,7 @@ import { matches } from "./fold.js";
 import {
   $, app, choiceLabel, decimal, distanceM, el, fmt, km, number, renderVisits, show, today, uuid4,
 } from "./screen.js";
-import { renderAndSync, state } from "./send.js";
+import { renderAndSync, state, toPayload } from "./send.js";
 import { learnOfficer } from "./officer.js";
 import { addPhotos, showPhoto } from "./photos.js";
 
@@ -249,6 +249,7 @@ function queueVisit(event) {
   record.nextAttemptAt = 0;
   if (wasRefused) record.editedAfterRefusal = true;
   record.open = null;
+  record.payload = toPayload(record); // as sent, also by the service worker with the app closed
   $("draft-saved").hidden = true;
   const captions = {};
   record.draft.observations.forEach((o) => {

@@ -6,7 +6,7 @@
  * for its own next try while the others go on. Every request has a time limit. */
 import { cfg, L } from "./config.js";
 import { store } from "./storage.js";
-import { request } from "./net.js";
+import { csrfToken, request } from "./net.js";
 import { number, $, app, fmt, renderVisits } from "./screen.js";
 import { sendPhoto } from "./photos.js";
 import * as queue from "./queue.js";
@@ -143,6 +143,31 @@ function noteOutcome(outcome) {
   state.link = queue.linkState(recentKinds, navigator.onLine !== false);
 }
 
+/* Background Sync, where the browser offers it (Chromium): the service worker sends the queued
+ * visits even when the app is closed (sw.js). It needs the session's CSRF token and the
+ * officer's language, which only the page can read. */
+let csrfKept = false;
+let syncAsked = false; // once while something waits: the browser then retries by itself
+function askForBackgroundSync() {
+  if (!("serviceWorker" in navigator) || syncAsked) return;
+  syncAsked = true;
+  if (!csrfKept && csrfToken()) {
+    csrfKept = true;
+    store.put("meta", { key: "csrf", token: csrfToken(), language: cfg.language }).catch(() => { csrfKept = false; });
+  }
+  navigator.serviceWorker.ready
+    .then((registration) => registration.sync && registration.sync.register("kehriz-field-send"))
+    .catch(() => null);
+}
+
+/* The service worker's background sync found the app open: the app sends, now. */
+export function listenForBackgroundSync() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data && event.data.type === "kehriz-field-send") sync();
+  });
+}
+
 /* Start whatever is due and has a free place, remove sent visits whose time on the phone is
  * over, redraw, and plan the next wake-up. Called at start-up, after each send, on a timer, when
  * the connection returns and when the app comes back to the screen. */
@@ -187,6 +212,8 @@ function schedule(visits, photos) {
   const mine = visits.filter((v) => v.user === cfg.user);
   const waiting = queue.pending(visits, photos, cfg.user);
   const count = waiting.visits.length + waiting.photos.length;
+  if (waiting.visits.length && !state.authNeeded) askForBackgroundSync();
+  if (!waiting.visits.length) syncAsked = false;
   if (!count || state.authNeeded) {
     const refused = mine.some((v) => v.state === "refused") || photos.some((p) => p.state === "refused");
     $("sync-message").textContent = state.authNeeded ? L.signIn
@@ -223,6 +250,7 @@ export function sendNow() {
 export function requeue(uuid) {
   store.update("visits", uuid, (record) => {
     record.state = "queued";
+    record.payload = toPayload(record);
     record.error = null;
     queue.clearFailure(record);
     record.editedAfterRefusal = true;

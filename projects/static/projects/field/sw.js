@@ -105,6 +105,132 @@ function cacheFirst(request) {
   });
 }
 
+/* Background Sync (Chromium offers it): the visits waiting on the phone go even with the app
+ * closed. The page asks for a sync whenever something waits; the browser wakes this worker when
+ * it thinks there is a connection, and again later (waiting longer each time) while it fails.
+ * An open app sends them itself (it is told to now); otherwise this worker sends the queued
+ * visits of the officer the phone knows, each as the page put it in the queue (record.payload),
+ * with the CSRF token and language the page left (meta "csrf"), each under the same lock as the
+ * page's, so that nothing goes twice at once. Photos wait for the app: they go in chunks
+ * (upload.js). Nothing else changes: the page shows what happened when it next opens. */
+var SYNC_TAG = "kehriz-field-send";
+
+self.addEventListener("sync", function (event) {
+  if (event.tag !== SYNC_TAG) return;
+  event.waitUntil(sendInBackground());
+});
+
+function sendInBackground() {
+  return self.clients.matchAll({ type: "window" }).then(function (windows) {
+    var open = windows.filter(function (w) { return new URL(w.url).pathname === CONFIG.app; });
+    if (open.length) {
+      open.forEach(function (w) { w.postMessage({ type: SYNC_TAG }); });
+      return null;
+    }
+    return openStore().then(sendQueuedVisits);
+  });
+}
+
+function openStore() {
+  return new Promise(function (resolve, reject) {
+    var request = indexedDB.open("kehriz-field");
+    request.onsuccess = function () { resolve(request.result); };
+    request.onerror = function () { reject(request.error); };
+  });
+}
+
+function idb(db, storeName, mode, work) {
+  return new Promise(function (resolve, reject) {
+    var tx = db.transaction(storeName, mode);
+    var result;
+    tx.oncomplete = function () { resolve(result); };
+    tx.onerror = tx.onabort = function () { reject(tx.error); };
+    var request = work(tx.objectStore(storeName));
+    if (request) request.onsuccess = function () { result = request.result; };
+  });
+}
+
+function sendQueuedVisits(db) {
+  if (!db.objectStoreNames.contains("meta")) return null;
+  return Promise.all([
+    idb(db, "meta", "readonly", function (s) { return s.get("officer"); }),
+    idb(db, "meta", "readonly", function (s) { return s.get("csrf"); }),
+    idb(db, "visits", "readonly", function (s) { return s.getAll(); }),
+  ]).then(function (found) {
+    var user = found[0] && found[0].user;
+    var csrf = found[1] || {};
+    if (!user) return null; // signed out: the phone is locked
+    var queued = found[2].filter(function (v) {
+      return v.user === user && v.state === "queued" && v.payload;
+    }).sort(function (a, b) { return a.createdAt - b.createdAt; });
+    var failed = false;
+    var chain = Promise.resolve();
+    queued.forEach(function (visit) {
+      chain = chain.then(function () {
+        var send = function () {
+          return sendVisitInBackground(db, visit, csrf).then(function (ok) { if (!ok) failed = true; });
+        };
+        var locks = self.navigator && self.navigator.locks;
+        return locks ? locks.request("kehriz-field-send-" + visit.uuid, { ifAvailable: true }, function (lock) {
+          return lock ? send() : null;
+        }) : send();
+      });
+    });
+    // A failure makes the browser try again later.
+    return chain.then(function () { if (failed) throw new Error("not everything was sent"); });
+  });
+}
+
+/* Resolves true when the server has the visit (or refused it: the page shows why), false when
+ * it should be tried again. */
+function sendVisitInBackground(db, visit, csrf) {
+  var controller = new AbortController();
+  var timer = setTimeout(function () { controller.abort(); }, CONFIG.visitTimeout);
+  return fetch(CONFIG.visits, {
+    method: "POST",
+    credentials: "same-origin",
+    signal: controller.signal,
+    headers: {
+      "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf.token || "",
+      "Accept-Language": csrf.language || "", "X-Kehriz-Client": "field-app",
+    },
+    body: JSON.stringify(visit.payload),
+  }).then(function (response) {
+    return response.text().then(function (text) {
+      clearTimeout(timer);
+      var body = null;
+      try { body = text ? JSON.parse(text) : null; } catch (e) { body = text; }
+      var stored = (response.status === 200 || response.status === 201) && body && body.uuid === visit.uuid;
+      var refused = response.status >= 400 && response.status < 500 &&
+        [401, 408, 429].indexOf(response.status) === -1;
+      if (!stored && !refused) return false;
+      return idb(db, "visits", "readwrite", function (s) {
+        var request = s.get(visit.uuid);
+        request.onsuccess = function () {
+          var r = request.result;
+          if (!r || r.state !== "queued") return;
+          r.attempts = 0;
+          r.nextAttemptAt = 0;
+          r.failure = null;
+          if (stored) {
+            r.state = "sent";
+            r.sentAt = Date.now();
+            r.serverId = body.id;
+            r.error = null;
+            r.observationIds = {};
+            (body.observations || []).forEach(function (o) { r.observationIds[o.kehriz] = o.id; });
+          } else {
+            r.state = "refused";
+            r.error = { status: response.status, body: body };
+          }
+          s.put(r);
+        };
+        return null;
+      }).then(function () { return true; });
+    });
+  }, function () { clearTimeout(timer); return false; });
+}
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") return;
