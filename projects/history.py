@@ -33,7 +33,7 @@ _reason = contextvars.ContextVar("kehriz_reason", default="")
 REASON_HEADER = "X-Change-Reason"
 
 # The header the field app sends with its requests, so that its visits are told from other API
-# clients' (projects/static/projects/field/field.js).
+# clients' (projects/static/projects/field/net.js).
 FIELD_APP_HEADER = "X-Kehriz-Client"
 FIELD_APP = "field-app"
 

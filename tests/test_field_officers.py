@@ -58,6 +58,17 @@ def others_waiting(driver):
     )
 
 
+def kept_copies(driver, path):
+    """How many of the service worker's caches keep ``path``."""
+    return driver.execute_async_script(
+        "var path = arguments[0], done = arguments[arguments.length - 1];"
+        "caches.keys().then(function (keys) { return Promise.all(keys.map(function (key) {"
+        "  return caches.open(key).then(function (cache) { return cache.match(path); }); })); })"
+        ".then(function (found) { done(found.filter(Boolean).length); });",
+        path,
+    )
+
+
 def test_a_second_officer_on_the_same_phone_cannot_see_or_send_the_first_ones_visits(
     browser,
     live_server,
@@ -78,8 +89,12 @@ def test_a_second_officer_on_the_same_phone_cannot_see_or_send_the_first_ones_vi
     log_quick_visit(browser, "Kamalanın səfəri", "karvansara", "Karvansara")
     wait(browser, lambda d: "503" in (card_text(d, "Kamalanın səfəri", ".attempt") or ""), message="503")
     assert state(browser, "waiting") == "1"
+    assert kept_copies(browser, "/field/districts.json") == 1  # the map's boundaries, for Kamala
     sign_out(browser)
     proxy.release()
+    # Her kəhriz list and her districts' boundaries left the phone with her.
+    assert kept_copies(browser, "/field/kehriz.json") == 0
+    assert kept_copies(browser, "/field/districts.json") == 0
 
     # Signed out, the app (here without signal) records nothing under anyone's name, and says
     # whose visits wait.

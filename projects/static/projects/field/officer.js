@@ -52,13 +52,15 @@ function showOfficer() {
 }
 
 /* Signing out locks the phone first: nobody records under this officer's name until they sign
- * in again, and the kəhriz list kept for them leaves the phone. */
+ * in again, and the kəhriz list and the district boundaries kept for them leave the phone (the
+ * next officer's come with their own sign-in). */
 function signOut(event) {
   event.preventDefault();
   const form = event.target;
   form.querySelector("input[name=csrfmiddlewaretoken]").value = csrfToken();
   const forgetList = window.caches
-    ? caches.keys().then((keys) => Promise.all(keys.map((key) => caches.open(key).then((c) => c.delete(cfg.urls.kehriz)))))
+    ? caches.keys().then((keys) => Promise.all(keys.map((key) => caches.open(key).then((c) =>
+      Promise.all([cfg.urls.kehriz, cfg.map && cfg.map.districts].filter(Boolean).map((url) => c.delete(url)))))))
     : Promise.resolve();
   Promise.all([store.put("meta", { key: "officer", user: null }), forgetList.catch(() => null)])
     .then(() => form.submit());
