@@ -10,7 +10,6 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from projects.models import (
@@ -20,6 +19,7 @@ from projects.models import (
     Kehriz,
     MonitoringVisit,
     Observation,
+    Photo,
     Project,
     RestorationWork,
     Status,
@@ -32,6 +32,17 @@ from projects.text import fold
 DEFAULT_STATUSES = [Status.RESTORED, Status.HANDED_OVER]
 
 
+# Decimal degrees as the schema states them and the filters accept them: no exponents, nan or inf;
+# a longitude within ±180, a latitude within ±90.
+LON = r"-?(180(\.0+)?|(1[0-7]\d|\d{1,2})(\.\d+)?)"
+LAT = r"-?(90(\.0+)?|[0-8]?\d(\.\d+)?)"
+# What ``near`` accepts: lon,lat.
+LON_LAT_PATTERN = rf"^{LON},\s*{LAT}$"
+# What ``in_bbox`` accepts: west,south,east,north. (That west < east and south < north, the schema
+# cannot say: such a box is a 400.)
+BBOX_PATTERN = rf"^{LON},\s*{LAT},\s*{LON},\s*{LAT}$"
+
+
 class BBoxField(forms.CharField):
     """``xmin,ymin,xmax,ymax`` in degrees (longitude, latitude)."""
 
@@ -39,13 +50,10 @@ class BBoxField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        try:
-            xmin, ymin, xmax, ymax = (float(part) for part in value.split(","))
-        except ValueError as error:
-            raise forms.ValidationError(
-                _("Give the box as four numbers: west,south,east,north (degrees).")
-            ) from error
-        if not (-180 <= xmin < xmax <= 180 and -90 <= ymin < ymax <= 90):
+        if not re.match(BBOX_PATTERN, value):
+            raise forms.ValidationError(_("Give the box as four numbers: west,south,east,north (degrees)."))
+        xmin, ymin, xmax, ymax = (float(part) for part in value.split(","))
+        if not (xmin < xmax and ymin < ymax):
             raise forms.ValidationError(
                 _("The box must have west < east within ±180 and south < north within ±90.")
             )
@@ -94,10 +102,6 @@ class DistanceField(forms.CharField):
         return metres
 
 
-# What ``near`` accepts, for clients and validators: longitude within ±180, latitude within ±90.
-LON_LAT_PATTERN = r"^-?(180(\.0+)?|(1[0-7]\d|\d{1,2})(\.\d+)?),\s*-?(90(\.0+)?|[0-8]?\d(\.\d+)?)$"
-
-
 @extend_schema_field({"type": "string", "pattern": LON_LAT_PATTERN, "example": "47.09,39.40"})
 class NearFilter(django_filters.Filter):
     """Kəhriz whose outlet lies within ``within_m`` metres (default 5 km) of a point, annotated
@@ -115,7 +119,7 @@ class NearFilter(django_filters.Filter):
         return near(qs.filter(outlet__isnull=False), value, within)
 
 
-@extend_schema_field(OpenApiTypes.NUMBER)
+@extend_schema_field({"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": NEAR_MAX_M})
 class WithinFilter(django_filters.Filter):
     """The distance of ``near``: read by NearFilter, no filter of its own."""
 
@@ -130,6 +134,7 @@ class YearFilter(django_filters.NumberFilter):
     """A year from 1900 to 2100, as the schema says."""
 
 
+@extend_schema_field({"type": "string", "pattern": BBOX_PATTERN, "example": "46.5,39.2,47.5,40.9"})
 class BBoxFilter(django_filters.Filter):
     field_class = BBoxField
 
@@ -140,14 +145,19 @@ class BBoxFilter(django_filters.Filter):
         return qs.filter(**{f"{self.field_name}__intersects": value})
 
 
-@extend_schema_field(OpenApiTypes.STR)
+# A slug or a code, as the models' SlugFields take them (Django's validate_slug).
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+@extend_schema_field({"type": "string", "pattern": SLUG_PATTERN})
 class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
-    """Records chosen by slug or code, repeatable (``?district=a&district=b``)."""
+    """Records chosen by slug or code, repeatable (``?district=a&district=b``). One that names no
+    record is a 400 that says so (the map page shows it), not an empty answer."""
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field({"type": "string", "pattern": SLUG_PATTERN})
 class CodeFilter(django_filters.ModelChoiceFilter):
-    """A record chosen by its code."""
+    """A record chosen by its code; one that names no record is a 400."""
 
 
 class FilterForm(forms.Form):
@@ -202,12 +212,29 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 
 class StrictFilterSet(django_filters.FilterSet):
-    """Every list's FilterSet: yes/no fields generated from the model are strict too."""
+    """Every list's FilterSet: yes/no fields generated from the model are strict too.
+
+    An empty parameter is no filter, as for every other filter (and as the schema says with
+    ``allowEmptyValue``): ``?status=`` means "any status", the way an HTML form sends it, for the
+    repeatable filters too (which would otherwise refuse "" as not one of their choices)."""
 
     FILTER_DEFAULTS = {
         **django_filters.filterset.FILTER_FOR_DBFIELD_DEFAULTS,
         models.BooleanField: {"filter_class": StrictBooleanFilter},
     }
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and hasattr(data, "getlist"):
+            repeatable = [
+                name
+                for name, filter_ in self.base_filters.items()
+                if isinstance(filter_, django_filters.MultipleChoiceFilter) and name in data
+            ]
+            if repeatable:
+                data = data.copy()
+                for name in repeatable:
+                    data.setlist(name, [value for value in data.getlist(name) if value])
+        super().__init__(data, *args, **kwargs)
 
 
 class KehrizFilterSet(StrictFilterSet):
@@ -251,17 +278,6 @@ class KehrizFilterSet(StrictFilterSet):
         model = Kehriz
         fields = ["q", "district", "status", "functionality", "project", "donor", "handed_over_year"]
         form = FilterForm
-
-    MULTIPLE = ("district", "status", "functionality")
-
-    def __init__(self, data=None, *args, **kwargs):
-        # ``status=`` (empty) means "any status": an empty choice is no choice, not an error.
-        if data is not None and hasattr(data, "getlist"):
-            data = data.copy()
-            for key in self.MULTIPLE:
-                if key in data:
-                    data.setlist(key, [value for value in data.getlist(key) if value])
-        super().__init__(data, *args, **kwargs)
 
     def filter_text(self, queryset, name, value):
         return queryset.search(value)
@@ -391,6 +407,9 @@ class ObservationFilterSet(_KehrizScoped):
     functionality = django_filters.MultipleChoiceFilter(
         label=_("Functionality"), choices=Functionality.choices
     )
+    # Like ``kehriz``: a visit's id; one that names no visit finds nothing (it was a 400 that said
+    # "not one of the available choices", and the schema could not say which ids are).
+    visit = IdFilter(label=_("Visit (id)"), field_name="visit")
     observed = django_filters.DateFromToRangeFilter(label=_("Observed"), field_name="observed_on")
 
     class Meta:
@@ -430,3 +449,12 @@ class FollowUpFilterSet(_KehrizScoped):
 
         overdue = Q(done=False, due_date__lt=timezone.localdate())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class PhotoFilterSet(StrictFilterSet):
+    # Like ``kehriz`` on the other lists: an observation's id; one that names none finds nothing.
+    observation = IdFilter(label=_("Observation (id)"), field_name="observation")
+
+    class Meta:
+        model = Photo
+        fields = ["observation"]

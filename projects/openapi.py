@@ -9,6 +9,7 @@
 
 import re
 
+from django.core.validators import RegexValidator
 from drf_spectacular.contrib.rest_framework_gis import GeoFeatureModelSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -44,8 +45,51 @@ class GeoFeatureSchema(GeoFeatureModelSerializerExtension):
         return schema
 
 
+# A GeoJSON position as the API takes it: longitude, latitude in degrees (WGS 84), no altitude (the
+# geometries are stored in two dimensions). OpenAPI 3.0 has one schema for every item of an array,
+# so the ±90 of a latitude cannot be said: a latitude beyond it is a 400.
+POSITION = {
+    "type": "array",
+    "items": {"type": "number", "minimum": -180, "maximum": 180},
+    "minItems": 2,
+    "maxItems": 2,
+    "example": [47.09, 39.40],
+}
+
+
+def _geojson_geometries(node):
+    """Every GeoJSON geometry object (``{"type": {"enum": ["Point"]}, "coordinates": …}``) with the
+    members GeoJSON requires, and positions as POSITION. drf-spectacular's required neither, so a
+    geometry without coordinates (``{}``) was valid for a client and refused by the server."""
+    if isinstance(node, list):
+        for value in node:
+            _geojson_geometries(value)
+        return
+    if not isinstance(node, dict):
+        return
+    properties = node.get("properties")
+    if isinstance(properties, dict) and {"type", "coordinates"} <= set(properties):
+        kinds = properties["type"].get("enum", [])
+        if kinds == ["Point"]:
+            properties["coordinates"] = dict(POSITION)
+        elif kinds == ["LineString"]:
+            properties["coordinates"] = {
+                "type": "array",
+                "items": dict(POSITION),
+                "minItems": 2,
+                "example": [[47.09, 39.40], [47.10, 39.41]],
+            }
+        node["required"] = ["type", "coordinates"]
+        return
+    for value in node.values():
+        _geojson_geometries(value)
+
+
 def nullable_geometries(result, generator, request, public):
+    """GeoJSON geometries: the kəhriz's may be null (see NULLABLE_GEOMETRIES), and every geometry
+    says what the API takes (_geojson_geometries)."""
     schemas = result.get("components", {}).get("schemas", {})
+    _geojson_geometries(schemas)
     for name in NULLABLE_GEOMETRIES:
         geometry = schemas.get(name, {}).get("properties", {}).get("geometry")
         if geometry is not None:
@@ -147,9 +191,106 @@ ERRORS = {
 }
 
 
+# --- What DRF's fields take, said in the schema ---------------------------------------------------
+
+# DRF's text fields refuse a NUL character (PostgreSQL cannot store one), and a required text
+# field refuses what is only whitespace (it is trimmed first, then found blank). Python's ``\s`` is
+# what ``str.strip()`` trims.
+NO_NUL = r"^[^\u0000]*$"
+NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
+def _decimal_pattern(field):
+    """A decimal as text the way DRF's DecimalField reads it: at least one digit, at most
+    ``max_digits - decimal_places`` before the point and ``decimal_places`` after it, and a minus
+    sign only where the field takes negative numbers. drf-spectacular's pattern also matched "",
+    "." and "-", and a minus sign on fields whose minimum is 0."""
+    whole, places = field.max_whole_digits, field.decimal_places
+    minimum = field.min_value
+    sign = "" if minimum is not None and minimum >= 0 else "-?"
+    if places == 0:
+        digits = rf"\d{{1,{whole}}}"
+    elif whole == 0:
+        digits = rf"0?\.\d{{1,{places}}}|0"
+    else:
+        digits = rf"\d{{1,{whole}}}(\.\d{{0,{places}}})?|\.\d{{1,{places}}}"
+    return rf"^{sign}({digits})$"
+
+
+def _slug_pattern(field):
+    """The pattern of the slug a SlugRelatedField names (a district's slug, a project's code)."""
+    try:
+        model_field = field.get_queryset().model._meta.get_field(field.slug_field)
+    except Exception:  # noqa: BLE001 - not a model field: no pattern to give
+        return None
+    for validator in model_field.validators:
+        if isinstance(validator, RegexValidator) and not validator.inverse_match:
+            return validator.regex.pattern.replace(r"\Z", "$").replace(r"\A", "^")
+    return None
+
+
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
 class ApiSchema(AutoSchema):
     """Every operation documents every error it can answer, with its body, so that a generated
-    client can read each one and a fuzzer can tell an undocumented answer from a documented one."""
+    client can read each one and a fuzzer can tell an undocumented answer from a documented one.
+    Query parameters and request fields say what the server takes (see _map_serializer_field)."""
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            # An empty query parameter is no parameter, as an HTML form sends it: ``?status=``
+            # is any status, ``?visited_after=`` no date (projects.filters.StrictFilterSet).
+            if parameter.get("in") == "query":
+                parameter["allowEmptyValue"] = True
+        return parameters
+
+    def _takes_forms_only(self):
+        return all(media_type in FORM_MEDIA_TYPES for media_type in self.map_parsers())
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(schema, dict)
+            and schema.get("nullable")
+            and self._takes_forms_only()
+        ):
+            # A form has no null: a part is sent, or left out. (DRF reads an empty part as null;
+            # a part "null" or "None" is not a date.)
+            del schema["nullable"]
+        if not isinstance(schema, dict) or schema.get("type") != "string" or {"enum", "$ref"} & set(schema):
+            return schema
+        if isinstance(field, serializers.DecimalField) and field.max_whole_digits is not None:
+            schema["pattern"] = _decimal_pattern(field)
+        elif direction != "request":
+            pass  # what the server sends is described as stored
+        elif isinstance(field, serializers.SlugRelatedField):
+            pattern = _slug_pattern(field)
+            if pattern:
+                schema["pattern"] = pattern
+        elif (
+            isinstance(field, serializers.CharField)
+            and not {"pattern", "format"} & set(schema)
+            and not any(isinstance(validator, RegexValidator) for validator in field.validators)
+        ):
+            schema["pattern"] = NO_NUL if field.allow_blank else NOT_BLANK
+        return schema
+
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        # drf-spectacular makes a text field that may be blank and has a pattern a ``oneOf`` with
+        # "" (a union type in a generated client); NO_NUL matches "" already: one plain string.
+        one_of = schema.get("oneOf")
+        if (
+            one_of
+            and len(one_of) == 2
+            and one_of[1] == {"type": "string", "maxLength": 0}
+            and one_of[0].get("pattern") == NO_NUL
+            and not {"format", "minLength"} & set(one_of[0])
+        ):
+            schema.update(schema.pop("oneOf")[0])
 
     def _error_codes(self):
         view = self.view

@@ -1,6 +1,7 @@
 """API serializers. Validation is the models' own (full_clean) and the services', so the API
 refuses exactly what the admin refuses, with the same messages."""
 
+import datetime
 from collections.abc import Mapping
 
 from django.contrib.gis.gdal import GDALException
@@ -53,8 +54,16 @@ class FastGeometryField(GeometryField):
             geometry = super().to_internal_value(value)
         except (GEOSException, GDALException, ValueError, TypeError, IndexError) as error:
             raise serializers.ValidationError(_("Give a GeoJSON geometry.")) from error
+        except DjangoValidationError as error:
+            # drf-gis says it in GDAL's words ("Invalid geometry pointer returned from …"), in English.
+            raise serializers.ValidationError(_("Give a GeoJSON geometry.")) from error
         if geometry is None or geometry == "":
             return geometry
+        if geometry.hasz:
+            # Stored in two dimensions: a third number was a database error (a 500), not a 400.
+            raise serializers.ValidationError(
+                _("Give each position as longitude, latitude: without an altitude.")
+            )
         if self.geom_type and geometry.geom_type != self.geom_type:
             raise serializers.ValidationError(
                 _("Give a GeoJSON %(expected)s, not a %(given)s.")
@@ -90,6 +99,50 @@ class SlugRelatedField(serializers.SlugRelatedField):
         if isinstance(data, str) and "\x00" in data:
             self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
         return super().to_internal_value(data)
+
+
+class TextField(serializers.CharField):
+    """DRF's CharField, taking text only: DRF turns a JSON number into text (5 → "5"), which a
+    client that sends one has most likely not meant, and the schema says "string"."""
+
+    default_error_messages = {"not_text": gettext_lazy("Send text here (a JSON string).")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return super().to_internal_value(data)
+
+
+class SlugTextField(TextField, serializers.SlugField):
+    pass
+
+
+class DecimalTextField(serializers.DecimalField):
+    """A decimal as text ("12.50"), as the schema says and as the API answers it: a JSON number is
+    a binary fraction, which need not be the decimal the client meant (0.1 + 0.2)."""
+
+    default_error_messages = {"not_text": gettext_lazy('Give the number as text, e.g. "12.50".')}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return super().to_internal_value(data)
+
+
+JSON_TYPES = {
+    serializers.CharField: TextField,
+    serializers.SlugField: SlugTextField,
+    serializers.DecimalField: DecimalTextField,
+}
+
+
+class JsonTypesMixin:
+    """A model serializer whose text and decimal fields take JSON strings only (TextField,
+    DecimalTextField): what the schema describes is what is accepted."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        return JSON_TYPES.get(field_class, field_class), kwargs
 
 
 OUT_OF_DISTRICT = "out_of_district"
@@ -148,7 +201,7 @@ class DistrictSerializer(GeoFeatureModelSerializer):
         fields = ["id", "slug", "name_az", "name_en", "is_programme", "osm_id"]
 
 
-class VillageSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class VillageSerializer(JsonTypesMixin, ModelCleanMixin, serializers.ModelSerializer):
     district = SlugRelatedField(slug_field="slug", queryset=District.objects.all())
     location = FastGeometryField(geom_type="Point", required=False, allow_null=True)
 
@@ -167,18 +220,18 @@ class VillageSerializer(ModelCleanMixin, serializers.ModelSerializer):
         read_only_fields = ["is_synthetic"]
 
 
-class ProjectSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class ProjectSerializer(JsonTypesMixin, ModelCleanMixin, serializers.ModelSerializer):
     districts = SlugRelatedField(
         slug_field="slug", queryset=District.objects.all(), many=True, required=False
     )
     # Kept from before the names were split: read, the name in the request's language; written,
     # the Azerbaijani name (name_az wins when both are given).
-    name = serializers.CharField(
+    name = TextField(
         max_length=300,
         required=False,
         help_text="The name in the request's language (Accept-Language); written: the Azerbaijani name.",
     )
-    name_az = serializers.CharField(max_length=300, required=False)
+    name_az = TextField(max_length=300, required=False)
 
     class Meta:
         model = Project
@@ -206,7 +259,7 @@ class ProjectSerializer(ModelCleanMixin, serializers.ModelSerializer):
         return super().validate(attrs)
 
 
-class KehrizSerializer(ModelCleanMixin, GeoFeatureModelSerializer):
+class KehrizSerializer(JsonTypesMixin, ModelCleanMixin, GeoFeatureModelSerializer):
     """A kəhriz as a GeoJSON Feature located at its outlet."""
 
     outlet = FastGeometryField(geom_type="Point", required=False, allow_null=True)
@@ -287,6 +340,10 @@ class KehrizSerializer(ModelCleanMixin, GeoFeatureModelSerializer):
                 )
             data = {**data, "properties": dict(data["properties"])}
             data.pop("bbox", None)
+        if "type" in data and data["type"] != "Feature":
+            raise serializers.ValidationError(
+                {"type": [_('A GeoJSON Feature has the type "Feature".')]}, code="invalid"
+            )
         return super().to_internal_value(data)
 
     def validate_status(self, value):
@@ -343,7 +400,7 @@ class StatusEventSerializer(serializers.ModelSerializer):
 class StatusChangeSerializer(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=Status.choices)
     on_date = serializers.DateField(required=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = TextField(required=False, allow_blank=True, default="")
     correction = serializers.BooleanField(required=False, default=False)
     backdated = serializers.BooleanField(
         required=False,
@@ -355,7 +412,7 @@ class StatusChangeSerializer(serializers.Serializer):
     )
 
 
-class RestorationWorkSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class RestorationWorkSerializer(JsonTypesMixin, ModelCleanMixin, serializers.ModelSerializer):
     project = SlugRelatedField(
         slug_field="code", queryset=Project.objects.all(), required=False, allow_null=True
     )
@@ -385,20 +442,25 @@ class RestorationWorkSerializer(ModelCleanMixin, serializers.ModelSerializer):
         return value
 
 
-class PersonMetSerializer(serializers.ModelSerializer):
+class PersonMetSerializer(JsonTypesMixin, serializers.ModelSerializer):
     class Meta:
         model = PersonMet
         fields = ["role", "name", "organisation", "count", "is_woman"]
+        # The model's constraint (at least one person, or not known), with its message: in the
+        # schema as a minimum.
+        extra_kwargs = {
+            "count": {"min_value": 1, "error_messages": {"min_value": gettext_lazy("At least one person.")}}
+        }
 
 
-class FollowUpNestedSerializer(serializers.ModelSerializer):
+class FollowUpNestedSerializer(JsonTypesMixin, serializers.ModelSerializer):
     class Meta:
         model = FollowUp
         fields = ["id", "action", "responsible", "due_date", "done", "done_on"]
         read_only_fields = ["id"]
 
 
-class ObservationSerializer(serializers.ModelSerializer):
+class ObservationSerializer(JsonTypesMixin, serializers.ModelSerializer):
     kehriz_code = serializers.CharField(source="kehriz.code", read_only=True)
     kehriz_name = serializers.CharField(source="kehriz.name", read_only=True)
     observer_location = FastGeometryField(geom_type="Point", required=False, allow_null=True)
@@ -436,7 +498,7 @@ class ObservationSerializer(serializers.ModelSerializer):
         return value
 
 
-class MonitoringVisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class MonitoringVisitSerializer(JsonTypesMixin, ModelCleanMixin, serializers.ModelSerializer):
     """A visit with its observations nested. Creating one is idempotent on ``uuid``."""
 
     uuid = serializers.UUIDField(required=False)
@@ -567,7 +629,7 @@ def observation_in_users_districts(serializer, observation, message):
     return observation
 
 
-class FollowUpSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class FollowUpSerializer(JsonTypesMixin, ModelCleanMixin, serializers.ModelSerializer):
     kehriz = serializers.IntegerField(source="observation.kehriz_id", read_only=True)
 
     class Meta:
@@ -608,7 +670,20 @@ class PhotoImageField(serializers.FileField):
         return request.build_absolute_uri(url) if request is not None else url
 
 
-class PhotoSerializer(serializers.ModelSerializer):
+class RFC3339DateTimeField(serializers.DateTimeField):
+    """DRF's, but a time whose local offset is not whole minutes is given in UTC: before 1924, Baku
+    kept local mean time (+03:19:24), and RFC 3339, the schema's ``date-time``, has no seconds in an
+    offset (``0008-01-21T21:37:25+03:19:24`` is no date-time a client can read)."""
+
+    def enforce_timezone(self, value):
+        value = super().enforce_timezone(value)
+        offset = value.utcoffset()
+        if offset is not None and offset.total_seconds() % 60:
+            value = value.astimezone(datetime.UTC)
+        return value
+
+
+class PhotoSerializer(JsonTypesMixin, serializers.ModelSerializer):
     """A photo of an observation. Creating one is idempotent on ``uuid``. ``image`` is sent as a
     JPEG, PNG or WebP file (stored as a JPEG without its metadata) and read back as the URL of
     the photo."""
@@ -616,6 +691,7 @@ class PhotoSerializer(serializers.ModelSerializer):
     uuid = serializers.UUIDField(required=False)
     kehriz = serializers.IntegerField(source="observation.kehriz_id", read_only=True)
     image = PhotoImageField()
+    taken_at = RFC3339DateTimeField(required=False, allow_null=True)
 
     class Meta:
         model = Photo

@@ -212,14 +212,28 @@ def test_kehriz_are_ordered_by_name_by_default(manager_client, kehriz_set):
         ("-code", ["QAZ-01", "GOR-QAR-01", "CAB-HOR-02", "CAB-HOR-01", "AGD-01"]),
         ("status,code", ["CAB-HOR-01", "GOR-QAR-01", "QAZ-01", "AGD-01", "CAB-HOR-02"]),
         ("district__name_az,-code", ["AGD-01", "CAB-HOR-02", "CAB-HOR-01", "GOR-QAR-01", "QAZ-01"]),
-        ("not_a_field", None),
+        ("", None),
     ],
 )
 def test_kehriz_ordering(manager_client, kehriz_set, ordering, expected):
     body = get(manager_client, url("kehriz-list") + f"?ordering={ordering}")
-    if expected is None:  # an unknown ordering is ignored: the default applies
+    if expected is None:  # empty, as a form sends it: the default order
         expected = list(Kehriz.objects.order_by("name", "code").values_list("code", flat=True))
     assert codes(body) == expected
+
+
+@pytest.mark.parametrize(
+    "ordering", ["not_a_field", "code,not_a_field", "--code", "code,", "location_source"]
+)
+def test_an_unknown_ordering_is_a_400_naming_the_orders(manager_client, kehriz_set, ordering):
+    """It was ignored: the list came in the default order, and a client never knew."""
+    errors = get(manager_client, url("kehriz-list") + f"?ordering={ordering}", 400)
+    assert errors == {
+        "ordering": [
+            "Order by one or more of name, code, status, last_visit_on, district__name_az, separated by "
+            "commas; a minus sign first reverses the order."
+        ]
+    }
 
 
 def test_most_recently_visited_first_and_never_visited_last(manager_client, kehriz_set):

@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiRequest,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -52,6 +53,7 @@ from projects.filters import (
     FollowUpFilterSet,
     KehrizFilterSet,
     ObservationFilterSet,
+    PhotoFilterSet,
     ProjectFilterSet,
     StatusEventFilterSet,
     VillageFilterSet,
@@ -94,10 +96,13 @@ def _cached(request, etag, build):
     return response
 
 
-def _filtered(request):
+def _filtered(request, errors=None):
+    """The kəhriz of the request's filters, or the 400 that lists every filter not understood
+    (with ``errors``, the view's own parameters' errors, in the same shape)."""
     filterset = KehrizFilterSet(request.GET, queryset=visible_kehriz(request.user))
-    if not filterset.is_valid():
-        return None, JsonResponse({"errors": filterset.form.labelled_errors()}, status=400)
+    errors = {**(filterset.form.labelled_errors() if not filterset.is_valid() else {}), **(errors or {})}
+    if errors:
+        return None, JsonResponse({"errors": errors}, status=400)
     return filterset.qs, None
 
 
@@ -271,7 +276,39 @@ def exception_handler(exc, context):
 class NullsLastOrdering(drf_filters.OrderingFilter):
     """``ordering=`` with empty values last in both directions, on SpatiaLite and PostGIS alike
     (PostgreSQL puts NULLs first when descending): "latest visit first" lists the never-visited
-    after every visited kəhriz."""
+    after every visited kəhriz.
+
+    Strict, and described: a field the list cannot be ordered by is a 400 naming those it can
+    (DRF drops it, and ``?ordering=nmae`` came in the default order without a word); the schema
+    lists them (``name``, ``-name``, …; comma-separated)."""
+
+    def get_ordering(self, request, queryset, view):
+        param = request.query_params.get(self.ordering_param, "")
+        if not param:
+            return self.get_default_ordering(view)
+        valid = [name for name, _label in self.get_valid_fields(queryset, view, {"request": request})]
+        terms = [term.strip() for term in param.split(",")]
+        if not all(term.removeprefix("-") in valid for term in terms):
+            message = _(
+                "Order by one or more of %(fields)s, separated by commas; a minus sign first "
+                "reverses the order."
+            ) % {"fields": ", ".join(valid)}
+            raise ValidationError({self.ordering_param: [message]})
+        return terms
+
+    def get_schema_operation_parameters(self, view):
+        (parameter,) = super().get_schema_operation_parameters(view)
+        fields = getattr(view, "documented_ordering_fields", None) or view.ordering_fields
+        parameter.update(
+            schema={
+                "type": "array",
+                "items": {"type": "string", "enum": [*fields, *(f"-{f}" for f in fields)]},
+            },
+            style="form",
+            explode=False,
+            description="Order by these fields, comma-separated; a minus sign first reverses the order.",
+        )
+        return [parameter]
 
     def filter_queryset(self, request, queryset, view):
         ordering = self.get_ordering(request, queryset, view)
@@ -291,17 +328,48 @@ def not_found(request, *args, **kwargs):
     return JsonResponse({"detail": _("Not found.")}, status=404)
 
 
-class Pagination(PageNumberPagination):
+class StrictPageSizeMixin:
+    """``page_size``: a whole number from 1; more than ``max_page_size`` (1000) sends that many, as
+    the schema says. What is not a page size is a 400 that says so: DRF's own paginator quietly
+    sent 100 rows for ``?page_size=abc`` or ``?page_size=0``, so a client never learnt that it was
+    not getting what it asked for. Empty (``?page_size=``) is the default, like every parameter."""
+
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
 
+    def get_page_size(self, request):
+        value = request.query_params.get(self.page_size_query_param, "")
+        if not value:
+            return self.page_size
+        if not re.fullmatch(r"[0-9]+", value) or int(value) < 1:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Give the page size as a whole number, 1 or more (at most %(max)d are sent).")
+                        % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return min(int(value), self.max_page_size)
 
-class GeoPagination(GeoJsonPagination):
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Rows per page (default {self.page_size}); more than {self.max_page_size} "
+                    f"sends {self.max_page_size}."
+                )
+        return parameters
 
+
+class Pagination(StrictPageSizeMixin, PageNumberPagination):
+    pass
+
+
+class GeoPagination(StrictPageSizeMixin, GeoJsonPagination):
     def get_paginated_response_schema(self, schema):
         # ``schema`` is the FeatureCollection of the list; a page adds count, next and previous.
         # (djangorestframework-gis's own version keeps DRF's required "results" and nests the
@@ -514,11 +582,13 @@ class KehrizViewSet(HistoryMixin, RoleViewSet):
     filterset_class = KehrizFilterSet
     ordering = ["name", "code"]
 
+    ORDERING = ["name", "code", "status", "last_visit_on", "district__name_az"]
+    # ``distance`` exists only with ``near``: without it, ordering by it is a 400.
+    documented_ordering_fields = [*ORDERING, "distance"]
+
     @property
     def ordering_fields(self):
-        # ``distance`` exists only with ``near``: without it, ordering by it is ignored.
-        fields = ["name", "code", "status", "last_visit_on", "district__name_az"]
-        return [*fields, "distance"] if self.request.query_params.get("near") else fields
+        return self.documented_ordering_fields if self.request.query_params.get("near") else self.ORDERING
 
     def get_queryset(self):
         queryset = (
@@ -662,8 +732,13 @@ class FollowUpViewSet(RoleViewSet):
         return {obj.observation.kehriz.district_id}
 
 
-# A photo is a file: its writes take multipart only (``image`` as a file part), and say so.
-PHOTO_UPLOAD = {"multipart/form-data": s.PhotoSerializer}
+# A photo is a file: its writes take multipart only (``image`` as a file part), and say so, with
+# the image formats the part may be in (projects/photos.py).
+PHOTO_UPLOAD = {
+    "multipart/form-data": OpenApiRequest(
+        s.PhotoSerializer, encoding={"image": {"contentType": "image/jpeg, image/png, image/webp"}}
+    )
+}
 
 
 @idempotent_create_schema(s.PhotoSerializer, "photo")
@@ -679,7 +754,7 @@ class PhotoViewSet(IdempotentCreateMixin, RoleViewSet):
     queryset = Photo.objects.select_related("observation__kehriz")
     serializer_class = s.PhotoSerializer
     parser_classes = [MultiPartParser]
-    filterset_fields = ["observation"]
+    filterset_class = PhotoFilterSet
     ordering_fields = ["taken_at", "created_at"]
 
     def district_ids_of(self, obj):
@@ -753,10 +828,16 @@ class ExportView(_Layer):
             raise Http404(_("No %(kind)s export in %(fmt)s.") % {"kind": kind, "fmt": fmt})
         if kind not in exports.PUBLIC_KINDS and not request.user.is_authenticated:
             raise NotAuthenticated()
-        queryset, error = _filtered(request)
+        # A yes/no like the filters' own: ``?hxl=yes`` was read as "no", without a word.
+        hxl = request.GET.get("hxl", "")
+        errors = {}
+        if hxl not in ("", "true", "false", "1", "0"):
+            message = _("%(label)s: %(message)s") % {"label": "HXL", "message": _("Give true or false.")}
+            errors["hxl"] = [{"message": message, "code": "invalid"}]
+        queryset, error = _filtered(request, errors)
         if error:
             return error
-        body = exports.render(fmt, kind, queryset, hxl=request.GET.get("hxl") in ("1", "true"))
+        body = exports.render(fmt, kind, queryset, hxl=hxl in ("true", "1"))
         response = HttpResponse(body, content_type=exports.FORMATS[fmt])
         stamp = timezone.localdate().isoformat()
         name = "kehriz" if kind == "kehriz" else f"kehriz-{kind}"
