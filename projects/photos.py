@@ -164,3 +164,14 @@ def delete_file_on_commit(storage, name):
             storage.delete(name)
 
     transaction.on_commit(remove)
+
+
+def remove_unsaved_file(photo):
+    """Delete the file an unsaved ``photo`` wrote (a file field writes it before the row is
+    inserted): when two copies of one photo arrive at once, the copy whose row the database
+    refuses must leave no file behind. A file some photo names stays."""
+    from projects.models import Photo
+
+    name = photo.image.name if photo.image else None
+    if name and not Photo.objects.filter(image=name).exists():
+        photo.image.storage.delete(name)

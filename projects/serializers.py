@@ -704,6 +704,18 @@ class PhotoSerializer(JsonTypesMixin, serializers.ModelSerializer):
             self, value, _("%(kehriz)s is not in your districts: you cannot add photos to it.")
         )
 
+    def create(self, validated_data):
+        """The image file is written before the row: when the row is refused (the same photo
+        stored at the same moment by another request), its file goes too (one file a photo)."""
+        photo = Photo(**validated_data)
+        try:
+            with transaction.atomic():
+                photo.save()
+        except Exception:
+            photos.remove_unsaved_file(photo)
+            raise
+        return photo
+
 
 class VersionChangeSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="The field's name in the API.")

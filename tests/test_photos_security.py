@@ -293,6 +293,35 @@ def test_the_file_is_removed_from_disk_with_its_record(observations, django_capt
     assert not Path(path).exists()
 
 
+def test_a_copy_stored_at_the_same_moment_leaves_no_second_file(observations, data_manager, rf, settings):
+    """Two uploads of one photo at once: both pass the "not stored yet" check, one row is stored,
+    the other refused by the database. The refused one wrote its file before its row: it must
+    not stay on the disk (it did: one orphan file per lost race)."""
+    from django.db import IntegrityError
+    from rest_framework.request import Request
+
+    from projects.serializers import PhotoSerializer
+
+    photo_uuid = uuid.uuid4()
+    request = Request(rf.post(PHOTOS_API))
+    request.user = data_manager
+    late = PhotoSerializer(
+        data={
+            "uuid": str(photo_uuid),
+            "observation": observations["published"].pk,
+            "image": upload(jpeg_bytes()),
+        },
+        context={"request": request},
+    )
+    assert late.is_valid(), late.errors
+    # Meanwhile the other request stores the same photo.
+    first = factories.PhotoFactory(observation=observations["published"], uuid=photo_uuid)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        late.save()
+    files = sorted(p.name for p in (Path(settings.MEDIA_ROOT) / "photos").iterdir())
+    assert files == [Path(first.image.name).name]
+
+
 def test_the_files_go_when_their_visit_is_deleted(observations, django_capture_on_commit_callbacks):
     observation = observations["published"]
     paths = [factories.PhotoFactory(observation=observation).image.path for _ in range(2)]

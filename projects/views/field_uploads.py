@@ -338,17 +338,11 @@ def _store(request, upload, data):
                 PhotoUpload.objects.filter(pk=upload.pk).delete()
     except IntegrityError:
         # Stored at the same moment through the photo API (POST /api/v1/photos/): that one stays.
-        _remove_unsaved_file(photo)
+        photos.remove_unsaved_file(photo)
     except Exception:
-        _remove_unsaved_file(photo)
+        photos.remove_unsaved_file(photo)
         raise
     stored = Photo.objects.filter(uuid=upload.uuid).first()
     if stored is None:
         return _unknown()
     return _stored(request, stored)
-
-
-def _remove_unsaved_file(photo):
-    name = photo.image.name if photo.image else None
-    if name and not Photo.objects.filter(image=name).exists():
-        photo.image.storage.delete(name)
