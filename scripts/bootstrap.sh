@@ -8,8 +8,9 @@ VENV=${VENV:-.venv}
 # GDAL, GEOS and PROJ (GeoDjango), GDAL's Python bindings built by Debian for its python3
 # (python3-gdal), SpatiaLite (the default database), gettext (translations); Pango, HarfBuzz and
 # the DejaVu fonts (Azerbaijani letters) for WeasyPrint's PDF report; poppler-utils (pdftotext,
-# pdftoppm), with which the tests read that PDF back.
-SYSTEM_PACKAGES="python3 python3-venv python3-gdal gdal-bin libsqlite3-mod-spatialite binutils libproj-dev gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils ${EXTRA_SYSTEM_PACKAGES:-}"
+# pdftoppm), with which the tests read that PDF back; Node.js, whose own test runner runs the
+# field app's unit tests (tests/js/; Debian 12's nodejs 18 has it).
+SYSTEM_PACKAGES="python3 python3-venv python3-gdal gdal-bin libsqlite3-mod-spatialite binutils libproj-dev gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils nodejs ${EXTRA_SYSTEM_PACKAGES:-}"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
