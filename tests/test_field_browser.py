@@ -66,6 +66,10 @@ class SignalProxy:
         self.upstream = (parts.hostname, parts.port)
         self.mode = "online"
         self.lock = threading.Lock()
+        # One request at a time to the server: the test server shares one database connection
+        # between its threads on SQLite (in memory), where two of the app's concurrent sends
+        # crossed their savepoints ("no such savepoint"). A phone's requests still overlap here.
+        self.upstream_lock = threading.Lock()
         self._cuts = {}  # path → how many more POSTs to cut
         self._holds = {}  # (path, marker) → "hang" or an HTTP status to answer instead
         self.released = threading.Event()
@@ -108,11 +112,12 @@ class SignalProxy:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
                 upstream = http.client.HTTPConnection(*proxy.upstream, timeout=60)
                 try:
-                    upstream.request(self.command, path, body=body, headers=headers)
-                    response = upstream.getresponse()
-                    payload = response.read()
-                    answer_headers = response.getheaders()
-                    status, reason = response.status, response.reason
+                    with proxy.upstream_lock:
+                        upstream.request(self.command, path, body=body, headers=headers)
+                        response = upstream.getresponse()
+                        payload = response.read()
+                        answer_headers = response.getheaders()
+                        status, reason = response.status, response.reason
                 finally:
                     upstream.close()
                 if self.command == "POST" and proxy._take_cut(urlsplit(path).path):

@@ -61,6 +61,9 @@ class SlowLink:
         self.upstream = (parts.hostname, parts.port)
         self.offline = False
         self.lock = threading.Lock()
+        # One request at a time to the server (see SignalProxy in tests/test_field_browser.py:
+        # on SQLite the test server's threads share one database connection).
+        self.upstream_lock = threading.Lock()
         self.log = []  # (method, path, body bytes, outcome)
         link = self
 
@@ -104,11 +107,12 @@ class SlowLink:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
                 upstream = http.client.HTTPConnection(*link.upstream, timeout=60)
                 try:
-                    upstream.request(self.command, path, body=body, headers=headers)
-                    response = upstream.getresponse()
-                    payload = response.read()
-                    answer_headers = response.getheaders()
-                    status, reason = response.status, response.reason
+                    with link.upstream_lock:
+                        upstream.request(self.command, path, body=body, headers=headers)
+                        response = upstream.getresponse()
+                        payload = response.read()
+                        answer_headers = response.getheaders()
+                        status, reason = response.status, response.reason
                 finally:
                     upstream.close()
                 link.record(self.command, path, length, status)
