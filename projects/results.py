@@ -128,12 +128,6 @@ class IndicatorResult:
     indicator: ResultIndicator
     periods: list = field(default_factory=list)
 
-    @property
-    def latest(self):
-        """The latest period that has an actual (the figure a summary shows), else the first."""
-        with_actual = [p for p in self.periods if p.actual is not None and p.period.start <= date.today()]
-        return with_actual[-1] if with_actual else (self.periods[0] if self.periods else None)
-
 
 def _by_name(facts, name, code):
     """``facts`` in the Azerbaijani alphabet's order of their kəhriz names, then by code (each

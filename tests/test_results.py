@@ -273,7 +273,7 @@ def test_linked_from_the_dashboard_and_each_kehriz(client, project):
     assert f'href="{url}"' in client.get(reverse("projects:kehriz", args=[kehriz.pk])).content.decode()
 
 
-def _page_queries(client, django_assert_max_num_queries, project, limit=None):
+def _page_queries(client, project):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -283,7 +283,7 @@ def _page_queries(client, django_assert_max_num_queries, project, limit=None):
 
 
 @pytest.mark.django_db
-def test_the_page_costs_the_same_queries_however_many_records(client, project, django_assert_max_num_queries):
+def test_the_page_costs_the_same_queries_however_many_records(client, project):
     for indicator in (Indicator.RESTORED, Indicator.HOUSEHOLDS_SERVED, Indicator.SHAFTS_REHABILITATED):
         indicator_with_periods(project, indicator, title_en=indicator)
 
@@ -297,7 +297,7 @@ def test_the_page_costs_the_same_queries_however_many_records(client, project, d
             )
 
     grow(2)
-    few = _page_queries(client, django_assert_max_num_queries, project)
+    few = _page_queries(client, project)
     grow(15)
-    many = _page_queries(client, django_assert_max_num_queries, project)
+    many = _page_queries(client, project)
     assert few == many

@@ -56,7 +56,6 @@ def indicator_rows(project, results):
                     "period": p.period,
                     "target": fmt(p.period.target, decimals),
                     "counted": fmt(p.counted, decimals),
-                    "counted_value": p.counted,
                     "counted_url": reverse(
                         "projects:project-result-rows", args=[project.code, indicator.pk, p.period.pk]
                     ),
